@@ -1,0 +1,67 @@
+using System.Runtime.InteropServices;
+
+namespace Extism.Sdk.Native;
+
+// Each native object that must be freed lives in a sealed SafeHandle. Passing the handle to
+// a [LibraryImport] makes the generated stub AddRef it for the duration of the call, so a
+// Dispose racing a call on another thread only marks the handle closed: the native free runs
+// when the last such reference is released, after the call has returned.
+
+/// <summary>Owns an <c>ExtismPlugin*</c>; released with <c>extism_plugin_free</c>.</summary>
+internal sealed unsafe class PluginHandle : SafeHandle
+{
+    /// <summary>Public and parameterless because LibraryImport may need to create one.</summary>
+    public PluginHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+
+    internal PluginHandle(NativePlugin* plugin) : this() => SetHandle((IntPtr)plugin);
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        // May run free_user_data of host functions on this thread; those trampolines never throw.
+        Interop.extism_plugin_free((NativePlugin*)handle);
+        return true;
+    }
+}
+
+/// <summary>Owns an <c>ExtismCompiledPlugin*</c>; released with <c>extism_compiled_plugin_free</c>.</summary>
+internal sealed unsafe class CompiledPluginHandle : SafeHandle
+{
+    /// <summary>Public and parameterless because LibraryImport may need to create one.</summary>
+    public CompiledPluginHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+
+    internal CompiledPluginHandle(NativeCompiledPlugin* compiled) : this() => SetHandle((IntPtr)compiled);
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        // Safe while plug-ins made from it are alive: they hold their own references.
+        Interop.extism_compiled_plugin_free((NativeCompiledPlugin*)handle);
+        return true;
+    }
+}
+
+/// <summary>
+/// Owns an <c>ExtismFunction*</c> shell. Registration moves the function out of the shell; the
+/// shell itself is still freed here (cheap, and it does not run <c>free_user_data</c> then).
+/// If registration never happened, freeing drops the function and releases its user data.
+/// </summary>
+internal sealed unsafe class FunctionHandle : SafeHandle
+{
+    /// <summary>Public and parameterless because LibraryImport may need to create one.</summary>
+    public FunctionHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+
+    internal FunctionHandle(NativeFunction* function) : this() => SetHandle((IntPtr)function);
+
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    internal NativeFunction* Pointer => (NativeFunction*)handle;
+
+    protected override bool ReleaseHandle()
+    {
+        Interop.extism_function_free((NativeFunction*)handle);
+        return true;
+    }
+}

@@ -1,0 +1,82 @@
+using System.Runtime.InteropServices;
+
+namespace Extism.Sdk.Native;
+
+internal static unsafe partial class Interop
+{
+    // Construction. Each returns NULL on failure and then writes an owned error string to
+    // *errmsg, which must go back through extism_plugin_new_error_free.
+
+    [LibraryImport(Library)]
+    internal static partial NativePlugin* extism_plugin_new(
+        byte* wasm, ulong wasmSize, NativeFunction** functions, ulong nFunctions,
+        [MarshalAs(UnmanagedType.U1)] bool withWasi, byte** errmsg);
+
+    [LibraryImport(Library)]
+    internal static partial NativePlugin* extism_plugin_new_with_fuel_limit(
+        byte* wasm, ulong wasmSize, NativeFunction** functions, ulong nFunctions,
+        [MarshalAs(UnmanagedType.U1)] bool withWasi, ulong fuelLimit, byte** errmsg);
+
+    [LibraryImport(Library)]
+    internal static partial NativePlugin* extism_plugin_new_from_compiled(CompiledPluginHandle compiled, byte** errmsg);
+
+    [LibraryImport(Library)]
+    internal static partial void extism_plugin_new_error_free(byte* err);
+
+    /// <summary>Takes a raw pointer: only <see cref="PluginHandle.ReleaseHandle"/> calls it.</summary>
+    [LibraryImport(Library)]
+    internal static partial void extism_plugin_free(NativePlugin* plugin);
+
+    // Per-plug-in queries and configuration. None of these take libextism's own lock, so the
+    // façade holds the plug-in's managed lock around every one of them.
+
+    [LibraryImport(Library)]
+    internal static partial byte* extism_plugin_id(PluginHandle plugin);
+
+    [LibraryImport(Library)]
+    internal static partial void extism_plugin_allow_http_response_headers(PluginHandle plugin);
+
+    [LibraryImport(Library)]
+    [return: MarshalAs(UnmanagedType.U1)]
+    internal static partial bool extism_plugin_config(PluginHandle plugin, byte* json, ulong jsonSize);
+
+    [LibraryImport(Library)]
+    [return: MarshalAs(UnmanagedType.U1)]
+    internal static partial bool extism_plugin_function_exists(PluginHandle plugin, byte* funcName);
+
+    [LibraryImport(Library)]
+    [return: MarshalAs(UnmanagedType.U1)]
+    internal static partial bool extism_plugin_reset(PluginHandle plugin);
+
+    // Calling. Output and error pointers belong to the plug-in and die at its next operation.
+
+    [LibraryImport(Library)]
+    internal static partial int extism_plugin_call(PluginHandle plugin, byte* funcName, byte* data, ulong dataLen);
+
+    [LibraryImport(Library)]
+    internal static partial int extism_plugin_call_with_host_context(
+        PluginHandle plugin, byte* funcName, byte* data, ulong dataLen, void* hostContext);
+
+    [LibraryImport(Library)]
+    internal static partial byte* extism_plugin_error(PluginHandle plugin);
+
+    /// <summary>Deprecated alias of <see cref="extism_plugin_error"/>; bound for completeness.</summary>
+    [LibraryImport(Library)]
+    internal static partial byte* extism_error(PluginHandle plugin);
+
+    [LibraryImport(Library)]
+    internal static partial ulong extism_plugin_output_length(PluginHandle plugin);
+
+    [LibraryImport(Library)]
+    internal static partial byte* extism_plugin_output_data(PluginHandle plugin);
+
+    // Cancellation: the handle lives inside the plug-in, so callers keep the plug-in alive
+    // (a SafeHandle reference) for as long as they use it.
+
+    [LibraryImport(Library)]
+    internal static partial NativeCancelHandle* extism_plugin_cancel_handle(PluginHandle plugin);
+
+    [LibraryImport(Library)]
+    [return: MarshalAs(UnmanagedType.U1)]
+    internal static partial bool extism_plugin_cancel(NativeCancelHandle* handle);
+}

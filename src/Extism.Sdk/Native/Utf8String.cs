@@ -1,0 +1,60 @@
+using System.Buffers;
+using System.Text;
+
+namespace Extism.Sdk.Native;
+
+/// <summary>
+/// A NUL-terminated UTF-8 copy of a string for one native call: in the caller's stack space
+/// when it fits, otherwise in a pooled array returned on Dispose. No garbage either way.
+/// </summary>
+internal ref struct Utf8String
+{
+    internal const int StackSize = 256;
+    private byte[]? _rented;
+
+    /// <param name="value">The string; null, empty or containing NUL is an <see cref="ArgumentException"/> naming <paramref name="paramName"/>.</param>
+    /// <param name="paramName">The caller's parameter, for the exception.</param>
+    /// <param name="scratch">Stack space to use when large enough (pass <c>stackalloc byte[StackSize]</c>), or empty.</param>
+    internal Utf8String(string value, string paramName, Span<byte> scratch = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(value, paramName);
+        if (value.Contains('\0')) throw new ArgumentException($"'{value}' contains a NUL character.", paramName);
+        int max = Encoding.UTF8.GetMaxByteCount(value.Length) + 1;
+        Span<byte> buffer = max <= scratch.Length ? scratch : (_rented = ArrayPool<byte>.Shared.Rent(max));
+        int length = Encoding.UTF8.GetBytes(value, buffer);
+        buffer[length] = 0;
+        Span = buffer[..(length + 1)];
+    }
+
+    /// <summary>The bytes including the terminating NUL.</summary>
+    internal Span<byte> Span { get; }
+
+    public void Dispose()
+    {
+        if (_rented is not null) ArrayPool<byte>.Shared.Return(_rented);
+        _rented = null;
+    }
+}
+
+/// <summary>UTF-8 bytes of an input string (no terminator; empty allowed), on the stack when small, else pooled.</summary>
+internal ref struct Utf8Input
+{
+    internal const int StackSize = 1024;
+    private byte[]? _rented;
+
+    internal Utf8Input(string value, string paramName, Span<byte> scratch = default)
+    {
+        ArgumentNullException.ThrowIfNull(value, paramName);
+        int max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        Span<byte> buffer = max <= scratch.Length ? scratch : (_rented = ArrayPool<byte>.Shared.Rent(max));
+        Span = buffer[..Encoding.UTF8.GetBytes(value, buffer)];
+    }
+
+    internal ReadOnlySpan<byte> Span { get; }
+
+    public void Dispose()
+    {
+        if (_rented is not null) ArrayPool<byte>.Shared.Return(_rented);
+        _rented = null;
+    }
+}

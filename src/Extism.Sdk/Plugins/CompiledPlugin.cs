@@ -1,0 +1,105 @@
+using Extism.Sdk.Native;
+
+namespace Extism.Sdk;
+
+/// <summary>
+/// A plug-in compiled once, from which instances are made cheaply with <see cref="Instantiate"/>,
+/// from any number of threads at once. Instances share one engine: libextism delivers a timeout
+/// or cancel of one instance to every instance that is mid-call at that moment.
+/// Disposing it does not affect instances already made.
+/// </summary>
+public sealed unsafe class CompiledPlugin : IDisposable
+{
+    private readonly CompiledPluginHandle _handle;
+    private readonly HostFunction[] _functions;
+
+    /// <summary>Compiles a manifest, with or without WASI.</summary>
+    /// <exception cref="ArgumentException">The manifest is invalid; the message names the field.</exception>
+    /// <exception cref="ExtismException">libextism could not compile it (<see cref="ExtismErrorKind.Creation"/>).</exception>
+    public CompiledPlugin(Manifest manifest, HostFunction[] functions, bool withWasi)
+        : this(manifest, functions, new PluginInitializationOptions { WithWasi = withWasi })
+    {
+    }
+
+    /// <summary>Compiles a manifest with WASI and fuel options (a fuel limit needs libextism 1.13.0+).</summary>
+    /// <exception cref="NotSupportedException">A fuel limit was asked for and the loaded libextism is older than 1.13.0.</exception>
+    /// <inheritdoc cref="CompiledPlugin(Manifest, HostFunction[], bool)"/>
+    public CompiledPlugin(Manifest manifest, HostFunction[] functions, PluginInitializationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        LibraryLoader.EnsureLoaded();
+        ManifestValidator.Validate(manifest, options.WithWasi);
+        using var pins = new ManifestJson.PinScope();
+        byte[] json = ManifestJson.SerializeForNative(manifest, pins);
+        _functions = functions ?? [];
+        _handle = Create(json, _functions, options);
+    }
+
+    /// <summary>Compiles a wasm binary (or WAT text) with WASI and fuel options.</summary>
+    /// <exception cref="ArgumentException"><paramref name="wasm"/> is empty.</exception>
+    /// <inheritdoc cref="CompiledPlugin(Manifest, HostFunction[], PluginInitializationOptions)"/>
+    public CompiledPlugin(ReadOnlySpan<byte> wasm, HostFunction[] functions, PluginInitializationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        LibraryLoader.EnsureLoaded();
+        if (wasm.IsEmpty) throw new ArgumentException("The wasm bytes are empty.", nameof(wasm));
+        _functions = functions ?? [];
+        _handle = Create(wasm, _functions, options);
+    }
+
+    /// <summary>Compiles a wasm binary (or WAT text), with or without WASI.</summary>
+    /// <inheritdoc cref="CompiledPlugin(ReadOnlySpan{byte}, HostFunction[], PluginInitializationOptions)"/>
+    public CompiledPlugin(ReadOnlySpan<byte> wasm, HostFunction[] functions, bool withWasi)
+        : this(wasm, functions, new PluginInitializationOptions { WithWasi = withWasi })
+    {
+    }
+
+    /// <summary>
+    /// Makes a new instance. Imports are linked here, so a missing host function or WASI import
+    /// fails now. The caller owns (and disposes) the returned plug-in.
+    /// </summary>
+    /// <exception cref="ExtismException">Instantiation failed (<see cref="ExtismErrorKind.Creation"/>).</exception>
+    /// <exception cref="ObjectDisposedException">This compiled plug-in was disposed.</exception>
+    public Plugin Instantiate()
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        byte* error = null;
+        NativePlugin* plugin = Interop.extism_plugin_new_from_compiled(_handle, &error);
+        if (plugin is null) throw Plugin.CreationError(error);
+        return new Plugin(new PluginHandle(plugin), _functions);
+    }
+
+    /// <summary>Frees the compiled code. Instances made from it keep working. Idempotent.</summary>
+    public void Dispose() => _handle.Dispose();
+
+    private static CompiledPluginHandle Create(ReadOnlySpan<byte> wasm, HostFunction[] functions, PluginInitializationOptions options)
+    {
+        if (options.FuelLimit is <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.FuelLimit, "FuelLimit must be positive (null for no limit).");
+        if (options.FuelLimit is not null && !LibraryLoader.HasCompiledFuelLimit)
+        {
+            throw new NotSupportedException(
+                $"A fuel limit on a CompiledPlugin needs libextism {LibraryLoader.CompiledFuelVersion} or newer (extism_compiled_plugin_new_with_fuel_limit); the loaded library is {LibraryLoader.Loaded.VersionText}. Use Plugin with a fuel limit, or a newer libextism.");
+        }
+        FunctionHandle[] natives = HostFunction.CreateAll(functions);
+        try
+        {
+            NativeFunction** array = stackalloc NativeFunction*[Math.Max(natives.Length, 1)];
+            for (int i = 0; i < natives.Length; i++) array[i] = natives[i].Pointer;
+            NativeFunction** list = natives.Length == 0 ? null : array;
+            byte* error = null;
+            NativeCompiledPlugin* compiled;
+            fixed (byte* bytes = wasm)
+            {
+                compiled = options.FuelLimit is { } fuel
+                    ? Interop.extism_compiled_plugin_new_with_fuel_limit(bytes, (ulong)wasm.Length, list, (ulong)natives.Length, options.WithWasi, (ulong)fuel, &error)
+                    : Interop.extism_compiled_plugin_new(bytes, (ulong)wasm.Length, list, (ulong)natives.Length, options.WithWasi, &error);
+            }
+            if (compiled is null) throw Plugin.CreationError(error);
+            return new CompiledPluginHandle(compiled);
+        }
+        finally
+        {
+            foreach (FunctionHandle f in natives) f.Dispose();
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using Extism.Sdk.Native;
+
+namespace Extism.Sdk;
+
+public sealed partial class Plugin
+{
+    // Guards _callEpoch and every cancel sent, so that a cancel meant for one call is never sent
+    // once that call has ended (it would otherwise risk landing on the next call).
+    private readonly object _cancelGate = new();
+    private long _callEpoch; // odd while a call runs
+    private volatile bool _cancelRequested;
+
+    /// <summary>
+    /// Interrupts the call running on this plug-in, if any, from any thread. The call throws
+    /// <see cref="OperationCanceledException"/>; the plug-in stays usable. Nothing is remembered
+    /// for later calls. Instances of one <see cref="CompiledPlugin"/> share an engine, so libextism
+    /// interrupts every one of them that is mid-call at that moment.
+    /// </summary>
+    /// <returns>True when a call was running.</returns>
+    public bool Cancel() => RequestCancel();
+
+    private void BeginCall()
+    {
+        lock (_cancelGate)
+        {
+            _cancelRequested = false;
+            _callEpoch++;
+        }
+    }
+
+    private void EndCall()
+    {
+        lock (_cancelGate) _callEpoch++;
+    }
+
+    internal bool RequestCancel()
+    {
+        long epoch;
+        lock (_cancelGate)
+        {
+            epoch = _callEpoch;
+            if ((epoch & 1) == 0) return false;
+            _cancelRequested = true;
+            SendCancelLocked();
+        }
+        // libextism drops a cancel that arrives before the export starts running (instantiation
+        // and input copy come first), so repeat it until the call is over.
+        _ = ResendCancelUntilCallEnds(epoch);
+        return true;
+    }
+
+    private async Task ResendCancelUntilCallEnds(long epoch)
+    {
+        int delay = 1;
+        for (int i = 0; i < 400; i++)
+        {
+            await Task.Delay(delay).ConfigureAwait(false);
+            lock (_cancelGate)
+            {
+                if (_callEpoch != epoch) return;
+                SendCancelLocked();
+            }
+            delay = Math.Min(delay * 2, 50);
+        }
+    }
+
+    /// <summary>Sends one cancel, used when a host function of this (non-shared) plug-in failed.</summary>
+    internal void SendCancel()
+    {
+        lock (_cancelGate) SendCancelLocked();
+    }
+
+    private unsafe void SendCancelLocked()
+    {
+        // The cancel handle lives inside the plug-in: keep it alive while using the handle.
+        bool referenced = false;
+        try
+        {
+            _handle.DangerousAddRef(ref referenced);
+            Interop.extism_plugin_cancel(_cancelHandle);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed and no call holds it: nothing is running to cancel.
+        }
+        finally
+        {
+            if (referenced) _handle.DangerousRelease();
+        }
+    }
+}
