@@ -11,6 +11,7 @@ internal interface IOutputConsumer
 
 public sealed unsafe partial class Plugin
 {
+    private const string BacktracePrefix = "error while executing at wasm backtrace";
     private readonly PluginLock _lock = new();
 
     /// <summary>
@@ -132,7 +133,12 @@ public sealed unsafe partial class Plugin
         {
             return new ExtismException($"{message} (the plug-in has no callable export '{functionName}').", ExtismErrorKind.FunctionNotFound, rc);
         }
-        if (message.Contains("exit status", StringComparison.Ordinal) && rc is not (-1 or 134)) return new ExtismExitException(message, rc);
+        // A WASI proc_exit(N) returns N with wasmtime's backtrace text (the exit status itself is
+        // not in it); a guest that sets its own error message does not produce that text.
+        if (rc is not (-1 or 0 or 134) && message.StartsWith(BacktracePrefix, StringComparison.Ordinal))
+        {
+            return new ExtismExitException($"Plug-in function '{functionName}' exited with status {rc}. {message}", rc);
+        }
         if (rc == 134) return new ExtismTrapException(message, rc);
         if (rc != -1)
         {
