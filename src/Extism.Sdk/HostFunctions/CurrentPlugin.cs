@@ -21,7 +21,7 @@ public readonly unsafe struct CurrentPlugin
     }
 
     /// <summary>The user data given when the host function was defined, if it is a <typeparamref name="T"/>; otherwise default.</summary>
-    public T? GetUserData<T>() => _function.UserData is T value ? value : default;
+    public T? GetUserData<T>() => _function?.UserData is T value ? value : default;
 
     /// <summary>
     /// The host context passed to <see cref="Plugin.CallWithHostContext{T}(string, ReadOnlySpan{byte}, T, CancellationToken?)"/>
@@ -36,7 +36,7 @@ public readonly unsafe struct CurrentPlugin
 
     /// <summary>Old API: the user data when it is a boxed <see cref="IntPtr"/>; otherwise 0. Use <see cref="GetUserData{T}"/>.</summary>
     [Obsolete("Use GetUserData<T>() instead.")]
-    public nint UserData => _function.UserData is nint pointer ? pointer : 0;
+    public nint UserData => _function?.UserData is nint pointer ? pointer : 0;
 
     /// <summary>Base address of the plug-in's Extism memory. It may move when memory is allocated: read it again after every allocation.</summary>
     public long GetMemory() => (long)Interop.extism_current_plugin_memory(_native);
@@ -118,7 +118,7 @@ public readonly unsafe struct CurrentPlugin
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         if (length == 0) return 0;
         ulong offset = Interop.extism_current_plugin_memory_alloc(_native, (ulong)length);
-        if (offset == 0) throw new ExtismException($"Could not allocate {length} bytes of Extism memory (memory limit reached or fuel exhausted).", ExtismErrorKind.OutOfMemory, null);
+        if (offset == 0) throw new ExtismOutOfMemoryException($"Could not allocate {length} bytes of Extism memory (memory limit reached or fuel exhausted).", null);
         return (long)offset;
     }
 

@@ -16,7 +16,9 @@ public delegate void ExtismFunction(CurrentPlugin plugin, Span<ExtismVal> inputs
 /// <c>extism:host/user</c>). It is a managed definition: register it with any number of plug-ins
 /// and compiled plug-ins; each registration gets its own native function. An exception it throws
 /// never reaches native code: the plug-in call fails with an <see cref="ExtismException"/> whose
-/// <see cref="Exception.InnerException"/> is the original.
+/// <see cref="Exception.InnerException"/> is the original. The body runs on the thread that called
+/// the plug-in, so when several plug-ins using one definition are called from several threads it
+/// runs concurrently: its user data must then be thread-safe.
 /// </summary>
 public sealed partial class HostFunction : IDisposable
 {
@@ -27,6 +29,7 @@ public sealed partial class HostFunction : IDisposable
     private readonly ExtismValType[] _outputTypes;
     private volatile string _namespace = DefaultNamespace;
     private volatile bool _disposed;
+    private int _liveRegistrations;
 
     /// <summary>Defines a host function.</summary>
     /// <param name="functionName">Import name the plug-in uses.</param>
@@ -63,7 +66,20 @@ public sealed partial class HostFunction : IDisposable
 
     internal object? UserData { get; }
 
+    /// <summary>
+    /// Native functions made from this definition whose user data libextism has not released yet.
+    /// Each registration counts once and is released exactly once, so this returns to 0 when every
+    /// plug-in and compiled plug-in using the definition has been freed (tests check that).
+    /// </summary>
+    internal int LiveRegistrations => Volatile.Read(ref _liveRegistrations);
+
+    /// <summary>Called once per registration, when its GCHandle is freed.</summary>
+    internal void Released() => Interlocked.Decrement(ref _liveRegistrations);
+
     internal ExtismFunction Callback { get; }
+
+    /// <summary>The declared result types, for the trampoline's check that a body left them alone.</summary>
+    internal ReadOnlySpan<ExtismValType> DeclaredOutputs => _outputTypes;
 
     /// <summary>Sets the import module name. Applies to plug-ins created afterwards; existing ones keep theirs.</summary>
     public void SetNamespace(string ns)
@@ -94,9 +110,12 @@ public sealed partial class HostFunction : IDisposable
     internal unsafe FunctionHandle CreateNative()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        GCHandle self = GCHandle.Alloc(this);
         byte[] name = Utf8Z(Name);
         byte[] ns = Utf8Z(_namespace);
+        // Allocated last, so that nothing that can throw runs between here and the point where
+        // either libextism owns the handle or it is freed below.
+        GCHandle self = GCHandle.Alloc(this);
+        Interlocked.Increment(ref _liveRegistrations);
         NativeFunction* function;
         fixed (byte* namePtr = name)
         fixed (ExtismValType* inputs = _inputTypes)
@@ -108,6 +127,7 @@ public sealed partial class HostFunction : IDisposable
         }
         if (function is null)
         {
+            Released();
             self.Free();
             throw new ExtismException($"libextism refused host function '{Name}'.");
         }

@@ -29,6 +29,7 @@ internal static unsafe class HostFunctionTrampolines
             function = (HostFunction)GCHandle.FromIntPtr((IntPtr)userData).Target!;
             var plugin = new CurrentPlugin(current, function);
             function.Callback(plugin, new Span<ExtismVal>(inputs, checked((int)inputCount)), new Span<ExtismVal>(outputs, checked((int)outputCount)));
+            CheckResultTypes(function, outputs, outputCount);
         }
         catch (Exception e)
         {
@@ -48,11 +49,32 @@ internal static unsafe class HostFunctionTrampolines
     {
         try
         {
-            if (userData is not null) GCHandle.FromIntPtr((IntPtr)userData).Free();
+            if (userData is null) return;
+            GCHandle self = GCHandle.FromIntPtr((IntPtr)userData);
+            (self.Target as HostFunction)?.Released();
+            self.Free();
         }
         catch
         {
             // Nothing useful can be done on a native thread; never unwind into libextism.
+        }
+    }
+
+    /// <summary>
+    /// A body that retyped a result (old code sometimes wrote whole ExtismVal values) would make
+    /// wasmtime fail the call with a type error that names nothing; report it as this host
+    /// function's failure instead, after restoring the declared types.
+    /// </summary>
+    private static void CheckResultTypes(HostFunction function, ExtismVal* outputs, ulong count)
+    {
+        ReadOnlySpan<ExtismValType> declared = function.DeclaredOutputs;
+        for (int i = 0; i < (int)count && i < declared.Length; i++)
+        {
+            ExtismValType written = outputs[i].t;
+            if (written == declared[i]) continue;
+            outputs[i].t = declared[i];
+            throw new InvalidOperationException(
+                $"Host function '{function.Name}' changed the type of result {i} from {declared[i]} to {written}. Write the union member matching the preset type and leave ExtismVal.t as it is.");
         }
     }
 

@@ -51,8 +51,10 @@ public sealed partial class Plugin
 
     private async Task ResendCancelUntilCallEnds(long epoch)
     {
+        // Unbounded on purpose: it ends with the call, and a call blocked in a long host function
+        // must still be interrupted when it returns to wasm.
         int delay = 1;
-        for (int i = 0; i < 400; i++)
+        while (true)
         {
             await Task.Delay(delay).ConfigureAwait(false);
             lock (_cancelGate)

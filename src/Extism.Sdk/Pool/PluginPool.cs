@@ -1,0 +1,312 @@
+using System.Collections.Concurrent;
+
+namespace Extism.Sdk;
+
+/// <summary>
+/// A bounded pool of plug-in instances, safe to use from any number of threads. Instances are
+/// created lazily, at most <see cref="MaxSize"/> at a time; a caller that finds all of them busy
+/// waits (honouring its cancellation token and <see cref="PluginPoolOptions.RentTimeout"/>).
+/// Use <see cref="Call(string, ReadOnlySpan{byte}, CancellationToken)"/> and its siblings to
+/// rent, call and return in one step, or <see cref="Rent"/> for a <see cref="Lease"/>.
+/// An instance whose call trapped, timed out, ran out of fuel or memory, was cancelled, or
+/// whose host function threw is disposed instead of being reused. The pool owns (and disposes)
+/// every instance it creates; see the constructors for who owns the code they come from.
+/// </summary>
+/// <remarks>
+/// Instances of one <see cref="CompiledPlugin"/> share a wasmtime engine, and libextism stops
+/// all of them together when one call is cancelled or times out. With the default
+/// <see cref="PluginPoolIsolation.SharedEngine"/>, the pool's call methods hide that: a call
+/// stopped on another caller's behalf is repeated on a fresh instance. See
+/// <see cref="PluginPoolIsolation"/> for the alternative.
+/// A host function that calls back into the same pool needs another free instance: with all of
+/// them rented it waits, so give such pools a <see cref="PluginPoolOptions.RentTimeout"/>.
+/// </remarks>
+public sealed partial class PluginPool : IDisposable
+{
+    private readonly CompiledPlugin? _shared;     // the engine of SharedEngine pools (not for factories)
+    private readonly bool _ownsShared;
+    private readonly Manifest? _manifest;         // EnginePerInstance: compiled once per slot
+    private readonly HostFunction[] _functions = [];
+    private readonly PluginInitializationOptions? _pluginOptions;
+    private readonly Func<Plugin>? _factory;
+    private readonly PluginPoolIsolation _isolation;
+    private readonly int _rentTimeoutMs;
+    private readonly int _maxRetries;
+    // The manifest timeout rounded up to whole milliseconds, as libextism receives it; only
+    // meaningful when _timeoutKnown. It tells a call's own timeout from a sibling's (Calls file).
+    private readonly TimeSpan? _timeout;
+    private readonly bool _timeoutKnown;
+
+    // One permit per slot: a caller holds a permit while it holds an entry, so idle + rented
+    // entries never exceed MaxSize. Created without a maximum count so that Dispose can wake
+    // waiters by releasing (see Dispose).
+    private readonly SemaphoreSlim _slots;
+    private readonly ConcurrentStack<Entry> _idle = new(); // LIFO: the most recently used (warm) instance first
+    private int _live;
+    private int _peak;
+    private int _disposed;
+
+    /// <summary>
+    /// A pool of instances of <paramref name="compiled"/>. The pool does not own
+    /// <paramref name="compiled"/>: keep it alive (undisposed) while the pool may still create
+    /// instances, and dispose it yourself afterwards. Only <see cref="PluginPoolIsolation.SharedEngine"/>
+    /// is possible here (one compiled plug-in is one engine).
+    /// </summary>
+    /// <param name="compiled">The code to instantiate.</param>
+    /// <param name="options">Size, waiting and isolation; null for the defaults.</param>
+    /// <exception cref="ArgumentException"><paramref name="options"/> asks for <see cref="PluginPoolIsolation.EnginePerInstance"/>, or is out of range.</exception>
+    public PluginPool(CompiledPlugin compiled, PluginPoolOptions? options = null)
+        : this(options, allowPerInstance: false)
+    {
+        ArgumentNullException.ThrowIfNull(compiled);
+        _shared = compiled;
+        // A CompiledPlugin does not tell us its manifest timeout, so an interruption that was not
+        // requested through a token cannot be attributed with certainty; see WasInterruptedBySibling.
+        _timeoutKnown = false;
+    }
+
+    /// <summary>
+    /// A pool that compiles <paramref name="manifest"/> itself: once, or once per slot with
+    /// <see cref="PluginPoolIsolation.EnginePerInstance"/>. The first compilation happens here, so
+    /// an invalid manifest fails now; further per-slot compilations happen lazily and read the
+    /// manifest again, so do not change it afterwards. The pool owns everything it compiles.
+    /// </summary>
+    /// <param name="manifest">The modules, limits and timeout.</param>
+    /// <param name="functions">Host functions; each may also be used by other plug-ins, and runs on many threads at once when the pool is busy.</param>
+    /// <param name="pluginOptions">WASI and fuel; null for neither.</param>
+    /// <param name="options">Size, waiting and isolation; null for the defaults.</param>
+    /// <exception cref="ArgumentException">The manifest or an option is invalid.</exception>
+    /// <exception cref="ExtismException">libextism could not compile the manifest.</exception>
+    public PluginPool(Manifest manifest, HostFunction[] functions, PluginInitializationOptions? pluginOptions = null, PluginPoolOptions? options = null)
+        : this(options, allowPerInstance: true)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        _functions = functions ?? [];
+        _pluginOptions = new PluginInitializationOptions { WithWasi = pluginOptions?.WithWasi ?? false, FuelLimit = pluginOptions?.FuelLimit };
+        _timeout = manifest.Timeout is { } t ? TimeSpan.FromMilliseconds(Math.Ceiling(t.TotalMilliseconds)) : null;
+        _timeoutKnown = true;
+        var first = new CompiledPlugin(manifest, _functions, _pluginOptions);
+        if (_isolation == PluginPoolIsolation.EnginePerInstance)
+        {
+            _manifest = manifest;
+            _idle.Push(new Entry(first)); // a slot with its engine, not yet an instance
+        }
+        else
+        {
+            _shared = first;
+            _ownsShared = true;
+        }
+    }
+
+    /// <summary>
+    /// A pool of instances made by <paramref name="factory"/>, which the pool calls lazily (on
+    /// any thread, possibly several at once) and whose results it owns and disposes. Plug-ins made
+    /// with <c>new Plugin(...)</c> each have their own engine; plug-ins from one
+    /// <see cref="CompiledPlugin"/> share one, and are then treated as with the
+    /// <see cref="PluginPool(CompiledPlugin, PluginPoolOptions?)"/> constructor.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="options"/> asks for <see cref="PluginPoolIsolation.EnginePerInstance"/> (the factory decides that), or is out of range.</exception>
+    public PluginPool(Func<Plugin> factory, PluginPoolOptions? options = null)
+        : this(options, allowPerInstance: false)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        _factory = factory;
+        _timeoutKnown = false;
+    }
+
+    private PluginPool(PluginPoolOptions? options, bool allowPerInstance)
+    {
+        options ??= new PluginPoolOptions();
+        if (options.MaxSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MaxSize, "PluginPoolOptions.MaxSize must be at least 1.");
+        if (options.MaxInterruptionRetries < 0) throw new ArgumentOutOfRangeException(nameof(options), options.MaxInterruptionRetries, "PluginPoolOptions.MaxInterruptionRetries must not be negative.");
+        if (!Enum.IsDefined(options.Isolation)) throw new ArgumentOutOfRangeException(nameof(options), options.Isolation, "Unknown PluginPoolOptions.Isolation.");
+        if (options.Isolation == PluginPoolIsolation.EnginePerInstance && !allowPerInstance)
+        {
+            throw new ArgumentException(
+                "PluginPoolIsolation.EnginePerInstance needs a pool created from a Manifest: the pool compiles one engine per slot. " +
+                "A CompiledPlugin is a single engine; a factory decides for itself (new Plugin(...) gives separate engines).", nameof(options));
+        }
+        MaxSize = options.MaxSize;
+        _rentTimeoutMs = PluginPoolOptions.ToMilliseconds(options.RentTimeout);
+        _maxRetries = options.MaxInterruptionRetries;
+        _isolation = options.Isolation;
+        _slots = new SemaphoreSlim(MaxSize);
+    }
+
+    /// <summary>The most instances this pool holds at once.</summary>
+    public int MaxSize { get; }
+
+    /// <summary>How many instances exist right now, idle and rented (never more than <see cref="MaxSize"/>).</summary>
+    public int Count => Volatile.Read(ref _live);
+
+    /// <summary>The highest <see cref="Count"/> so far (for tests and diagnostics).</summary>
+    internal int PeakCount => Volatile.Read(ref _peak);
+
+    /// <summary>The isolation this pool uses.</summary>
+    public PluginPoolIsolation Isolation => _isolation;
+
+    private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>
+    /// Takes an instance for the caller's exclusive use until the lease is disposed, waiting for
+    /// one when all <see cref="MaxSize"/> are rented. Dispose the lease exactly once (a
+    /// <c>using</c> statement); call <see cref="Lease.MarkBroken"/> first if a call on it failed
+    /// in a way that may leave the instance inconsistent. Calls made directly on
+    /// <see cref="Lease.Plugin"/> are not repeated after another caller's interruption.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired while waiting.</exception>
+    /// <exception cref="TimeoutException">No instance became free within <see cref="PluginPoolOptions.RentTimeout"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
+    /// <exception cref="ExtismException">Creating the instance failed.</exception>
+    public Lease Rent(CancellationToken cancellationToken = default)
+    {
+        Entry entry = Acquire(cancellationToken);
+        return new Lease(this, entry, entry.LeaseId);
+    }
+
+    /// <summary>Like <see cref="Rent"/>, but waits without blocking a thread.</summary>
+    /// <inheritdoc cref="Rent" path="/exception"/>
+    public async ValueTask<Lease> RentAsync(CancellationToken cancellationToken = default)
+    {
+        Entry entry = await AcquireAsync(cancellationToken).ConfigureAwait(false);
+        return new Lease(this, entry, entry.LeaseId);
+    }
+
+    /// <summary>
+    /// Disposes the idle instances and everything the pool compiled, and makes later use throw
+    /// <see cref="ObjectDisposedException"/> (callers waiting for an instance get it too). Calls in
+    /// progress finish normally; their instances are disposed when they come back. Idempotent.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        DrainIdle();
+        // Instances made from it keep working: libextism reference-counts the compiled code.
+        if (_ownsShared) _shared!.Dispose();
+        // Wake one waiter; each waiter that wakes into a disposed pool passes the permit on (TakeEntry).
+        _slots.Release();
+    }
+
+    private Entry Acquire(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (!_slots.Wait(_rentTimeoutMs, cancellationToken)) throw RentTimedOut();
+        return TakeEntry();
+    }
+
+    private async ValueTask<Entry> AcquireAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (!await _slots.WaitAsync(_rentTimeoutMs, cancellationToken).ConfigureAwait(false)) throw RentTimedOut();
+        return TakeEntry();
+    }
+
+    private TimeoutException RentTimedOut() => new(
+        $"No instance of this PluginPool became free within {TimeSpan.FromMilliseconds(_rentTimeoutMs)}: all {MaxSize} (its MaxSize) were in use. " +
+        "Raise PluginPoolOptions.MaxSize or RentTimeout, or return leases sooner.");
+
+    /// <summary>Turns a permit into a ready entry; on failure gives the permit back.</summary>
+    private Entry TakeEntry()
+    {
+        if (IsDisposed)
+        {
+            _slots.Release();
+            throw new ObjectDisposedException(nameof(PluginPool));
+        }
+        Entry? entry = null;
+        try
+        {
+            if (!_idle.TryPop(out entry)) entry = NewEntry();
+            EnsureInstance(entry);
+            return entry;
+        }
+        catch
+        {
+            if (entry is not null) Discard(entry);
+            _slots.Release();
+            throw;
+        }
+    }
+
+    private Entry NewEntry() => _manifest is not null
+        ? new Entry(new CompiledPlugin(_manifest, _functions, _pluginOptions!))
+        : new Entry(null);
+
+    /// <summary>The entry's instance, creating it when the slot has none (new slot, or replaced after a failure).</summary>
+    private Plugin EnsureInstance(Entry entry)
+    {
+        if (entry.Instance is { } existing) return existing;
+        Plugin created = entry.Engine is { } engine ? engine.Instantiate()
+            : _factory is not null ? _factory() ?? throw new InvalidOperationException("The PluginPool factory returned null.")
+            : _shared!.Instantiate();
+        entry.Instance = created;
+        int live = Interlocked.Increment(ref _live);
+        for (int peak = Volatile.Read(ref _peak); live > peak; peak = Volatile.Read(ref _peak))
+        {
+            if (Interlocked.CompareExchange(ref _peak, live, peak) == peak) break;
+        }
+        return created;
+    }
+
+    /// <summary>Disposes the entry's instance; the slot (and its own engine, if any) stays.</summary>
+    private void DropInstance(Entry entry)
+    {
+        if (entry.Instance is not { } instance) return;
+        entry.Instance = null;
+        instance.Dispose();
+        Interlocked.Decrement(ref _live);
+    }
+
+    /// <summary>Drops a broken or unwanted entry: slots with their own engine survive (idle, empty) unless the pool is disposed.</summary>
+    private void Discard(Entry entry)
+    {
+        DropInstance(entry);
+        if (entry.Engine is { } engine)
+        {
+            if (IsDisposed)
+            {
+                engine.Dispose();
+                return;
+            }
+            _idle.Push(entry);
+            if (IsDisposed) DrainIdle(); // Dispose ran between the check and the push
+        }
+    }
+
+    /// <summary>Gives back what a lease or a call held. Runs once per rental (the lease id guards copies of a lease).</summary>
+    private void Return(Entry entry, int leaseId)
+    {
+        if (Interlocked.CompareExchange(ref entry.LeaseId, leaseId + 1, leaseId) != leaseId) return;
+        if (entry.Broken || IsDisposed)
+        {
+            entry.Broken = false;
+            Discard(entry);
+        }
+        else
+        {
+            _idle.Push(entry);
+        }
+        // Dispose may have drained the stack between our check and the push: drain again.
+        if (IsDisposed) DrainIdle();
+        _slots.Release();
+    }
+
+    private void DrainIdle()
+    {
+        while (_idle.TryPop(out Entry? entry))
+        {
+            DropInstance(entry);
+            entry.Engine?.Dispose();
+        }
+    }
+
+    /// <summary>One slot: its current instance (null until created or after a failure) and, for EnginePerInstance, its own engine.</summary>
+    internal sealed class Entry(CompiledPlugin? engine)
+    {
+        internal readonly CompiledPlugin? Engine = engine;
+        internal Plugin? Instance;
+        internal bool Broken;
+        // Bumped by every return; a lease remembers the value it was issued with.
+        internal int LeaseId;
+    }
+}

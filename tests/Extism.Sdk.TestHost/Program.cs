@@ -1,0 +1,74 @@
+using Extism.Sdk;
+
+// Each scenario prints "key: value" lines the parent test reads; exit code 0 unless it crashed.
+string scenario = args.Length > 0 ? args[0] : "";
+string plugins = args.Length > 1 ? args[1] : "";
+try
+{
+    switch (scenario)
+    {
+        case "version":
+            Console.WriteLine($"version: {ExtismRuntime.Version}");
+            Console.WriteLine($"path: {ExtismRuntime.LibraryPath}");
+            break;
+        case "features":
+            Console.WriteLine($"version: {ExtismRuntime.Version}");
+            using (var plugin = new Plugin(File.ReadAllBytes(Path.Combine(plugins, "echo.wasm")), [], false))
+            {
+                Console.WriteLine($"echo: {plugin.Call("echo", "hi")}");
+            }
+            using (var compiled = new CompiledPlugin(File.ReadAllBytes(Path.Combine(plugins, "echo.wasm")), [], false))
+            using (Plugin instance = compiled.Instantiate())
+            {
+                Console.WriteLine($"compiled: {instance.Call("echo", "ok")}");
+            }
+            try
+            {
+                using var fueled = new CompiledPlugin(File.ReadAllBytes(Path.Combine(plugins, "echo.wasm")), [], new PluginInitializationOptions { FuelLimit = 1_000_000 });
+                Console.WriteLine("compiled-fuel: ok");
+            }
+            catch (NotSupportedException e)
+            {
+                Console.WriteLine($"compiled-fuel: NotSupportedException {e.Message}");
+            }
+            break;
+        case "set-path-after-load":
+            ExtismRuntime.EnsureLoaded();
+            ExtismRuntime.SetLibraryPath("/tmp");
+            break;
+        case "log-custom":
+        {
+            Plugin.ConfigureCustomLogging(LogLevel.Info);
+            using var plugin = new Plugin(File.ReadAllBytes(Path.Combine(plugins, "logging.wasm")), [], false);
+            plugin.Call("log_all", []);
+            Console.WriteLine($"id: {plugin.Id}");
+            Plugin.DrainCustomLogs(line => { if (line.Contains("extism::pdk")) Console.WriteLine($"line: {line}"); });
+            try { Plugin.ConfigureCustomLogging(LogLevel.Debug); }
+            catch (InvalidOperationException e) { Console.WriteLine($"second: {e.GetType().Name} {e.Message}"); }
+            try { Plugin.ConfigureFileLogging("stderr", LogLevel.Debug); }
+            catch (InvalidOperationException e) { Console.WriteLine($"third: {e.GetType().Name}"); }
+            plugin.Call("log_all", []);
+            Plugin.DrainCustomLogs(line => { if (line.Contains("extism::pdk")) Console.WriteLine($"again: {line}"); });
+            break;
+        }
+        case "log-file":
+        {
+            string file = args[2];
+            try { Plugin.ConfigureFileLogging("/no/such/dir/x.log", LogLevel.Info); }
+            catch (ArgumentException e) { Console.WriteLine($"bad-path: {e.GetType().Name}"); }
+            Plugin.ConfigureFileLogging(file, LogLevel.Warn);
+            using var plugin = new Plugin(File.ReadAllBytes(Path.Combine(plugins, "logging.wasm")), [], false);
+            plugin.Call("log_all", []);
+            Console.WriteLine("done: 1");
+            break;
+        }
+        default:
+            Console.WriteLine($"unknown scenario '{scenario}'");
+            return 2;
+    }
+}
+catch (Exception e)
+{
+    Console.WriteLine($"exception: {e.GetType().Name}: {e.Message.Replace('\n', ' ')}");
+}
+return 0;

@@ -1,0 +1,117 @@
+using System.Text;
+using System.Text.Json.Serialization;
+using Xunit;
+using static Extism.Sdk.Tests.Concurrency.ConcurrencyHelpers;
+
+namespace Extism.Sdk.Tests.Concurrency;
+
+public sealed record PoolVowels(int Count, long Total, string Vowels);
+
+public sealed record PoolPayload(string Name, int[] Values);
+
+[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
+[JsonSerializable(typeof(PoolVowels))]
+[JsonSerializable(typeof(PoolPayload))]
+internal sealed partial class ConcurrencyJson : JsonSerializerContext;
+
+/// <summary>Plugin.CallAsync and PluginPool.CallAsync.</summary>
+public class AsyncTests
+{
+    [Fact]
+    public async Task CallAsyncRunsOffTheCallersThread()
+    {
+        using var plugin = TestPlugins.Load("echo");
+        int caller = Environment.CurrentManagedThreadId;
+        int? worker = null;
+        byte[] bytes = await plugin.CallAsync("echo", "hello"u8.ToArray());
+        Assert.Equal("hello", Encoding.UTF8.GetString(bytes));
+        Assert.Equal("text", await plugin.CallAsync("echo", "text"));
+        // The output array belongs to the caller: a later call does not change it.
+        await plugin.CallAsync("echo", "other"u8.ToArray());
+        Assert.Equal("hello", Encoding.UTF8.GetString(bytes));
+        var hf = HostFunction.FromMethod<long, long>("add_one", null, (_, v) => { worker = Environment.CurrentManagedThreadId; return v + 1; });
+        using var looping = TestPlugins.Load("host_loop", false, hf);
+        Assert.Equal(1, ReadU64(await looping.CallAsync("loop", U64(1))));
+        Assert.NotNull(worker);
+        Assert.NotEqual(caller, worker);
+    }
+
+    [Fact]
+    public async Task CallAsyncWithATokenAlreadyCancelled_NeverCalls()
+    {
+        using var plugin = TestPlugins.Load("outcomes");
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Task<byte[]> task = plugin.CallAsync("spin", ReadOnlyMemory<byte>.Empty, cts.Token);
+        Assert.True(task.IsCanceled);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => plugin.CallAsync("spin", "", cts.Token));
+    }
+
+    [Fact]
+    public async Task CallAsyncCancelledDuringTheCall_EndsCanceledAndThePluginStaysUsable()
+    {
+        using var plugin = TestPlugins.Load("outcomes");
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        Task<byte[]> task = plugin.CallAsync("spin", ReadOnlyMemory<byte>.Empty, cts.Token);
+        var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
+        Assert.Equal(cts.Token, e.CancellationToken);
+        Assert.True(task.IsCanceled);
+        Assert.Equal("done", Encoding.ASCII.GetString(await plugin.CallAsync("busy", U64(10))));
+    }
+
+    [Fact]
+    public async Task CallAsyncWaitingBehindAnotherCall_CanBeCancelledWhileQueued()
+    {
+        using var plugin = TestPlugins.Load("outcomes");
+        using var stopSpin = new CancellationTokenSource();
+        Task<byte[]> spinning = plugin.CallAsync("spin", ReadOnlyMemory<byte>.Empty, stopSpin.Token);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => plugin.CallAsync("busy", U64(1), cts.Token));
+        Assert.False(spinning.IsCompleted);
+        stopSpin.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => spinning);
+    }
+
+    [Fact]
+    public async Task CallAsyncFailuresArriveInTheTask()
+    {
+        using var plugin = TestPlugins.Load("outcomes");
+        await Assert.ThrowsAsync<ExtismTrapException>(() => plugin.CallAsync("trap", ReadOnlyMemory<byte>.Empty));
+        plugin.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => plugin.CallAsync("busy", U64(1)));
+    }
+
+    [Fact]
+    public async Task CallAsyncJson()
+    {
+        using var vowels = TestPlugins.Load("count_vowels");
+        PoolVowels? result = await vowels.CallAsync("count_vowels", "Hello, World!", ConcurrencyJson.Default.PoolVowels);
+        Assert.Equal(new PoolVowels(3, 3, "aeiouAEIOU"), result);
+
+        using var echo = TestPlugins.Load("echo");
+        var payload = new PoolPayload("x", [1, 2, 3]);
+        PoolPayload? back = await echo.CallAsync("echo", payload, ConcurrencyJson.Default.PoolPayload, ConcurrencyJson.Default.PoolPayload);
+        Assert.Equal(payload.Name, back!.Name);
+        Assert.Equal(payload.Values, back.Values);
+    }
+
+    [Fact]
+    public async Task PoolCallAsyncJsonAndCancellation()
+    {
+        using var pool = new PluginPool(TestPlugins.Manifest("echo"), [], null, new PluginPoolOptions { MaxSize = 2 });
+        var payload = new PoolPayload("pool", [4, 5]);
+        PoolPayload? back = await pool.CallAsync("echo", payload, ConcurrencyJson.Default.PoolPayload, ConcurrencyJson.Default.PoolPayload);
+        Assert.Equal(payload.Values, back!.Values);
+        PoolPayload? sync = pool.Call("echo", payload, ConcurrencyJson.Default.PoolPayload, ConcurrencyJson.Default.PoolPayload);
+        Assert.Equal("pool", sync!.Name);
+
+        using var spinPool = new PluginPool(TestPlugins.Manifest("outcomes"), [], null, new PluginPoolOptions { MaxSize = 1 });
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        Task<byte[]> spin = spinPool.CallAsync("spin", ReadOnlyMemory<byte>.Empty, cts.Token);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => spin);
+        // The slot is free again (its instance replaced if the call had started).
+        Assert.InRange(spinPool.Count, 0, 1);
+        Assert.Equal("done", await spinPool.CallAsync("busy", Encoding.ASCII.GetBytes("\u0001\0\0\0\0\0\0\0")).ContinueWith(t => Encoding.ASCII.GetString(t.Result), TaskScheduler.Default));
+    }
+}
