@@ -11,7 +11,7 @@ namespace Extism.Sdk;
 public sealed unsafe class CompiledPlugin : IDisposable
 {
     private readonly CompiledPluginHandle _handle;
-    private readonly HostFunction[] _functions;
+    private int _liveInstances;
 
     /// <summary>Compiles a manifest, with or without WASI.</summary>
     /// <exception cref="ArgumentException">The manifest is invalid; the message names the field.</exception>
@@ -31,8 +31,10 @@ public sealed unsafe class CompiledPlugin : IDisposable
         ManifestValidator.Validate(manifest, options.WithWasi);
         using var pins = new ManifestJson.PinScope();
         byte[] json = ManifestJson.SerializeForNative(manifest, pins);
-        _functions = functions ?? [];
-        _handle = Create(json, _functions, options);
+        _handle = Create(json, functions ?? [], options);
+        // Rounded like the manifest JSON, so a pool can tell its own call's timeout from a sibling's.
+        ManifestTimeout = manifest.Timeout is { } t ? TimeSpan.FromMilliseconds(Math.Ceiling(t.TotalMilliseconds)) : null;
+        TimeoutKnown = true;
     }
 
     /// <summary>Compiles a wasm binary (or WAT text) with WASI and fuel options.</summary>
@@ -43,8 +45,7 @@ public sealed unsafe class CompiledPlugin : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         LibraryLoader.EnsureLoaded();
         if (wasm.IsEmpty) throw new ArgumentException("The wasm bytes are empty.", nameof(wasm));
-        _functions = functions ?? [];
-        _handle = Create(wasm, _functions, options);
+        _handle = Create(wasm, functions ?? [], options);
     }
 
     /// <summary>Compiles a wasm binary (or WAT text), with or without WASI.</summary>
@@ -53,6 +54,17 @@ public sealed unsafe class CompiledPlugin : IDisposable
         : this(wasm, functions, new PluginInitializationOptions { WithWasi = withWasi })
     {
     }
+
+    /// <summary>Instances made and not yet disposed. With one, an interrupt reaches no sibling.</summary>
+    internal int LiveInstances => Volatile.Read(ref _liveInstances);
+
+    internal void InstanceDisposed() => Interlocked.Decrement(ref _liveInstances);
+
+    /// <summary>The manifest's per-call timeout; meaningful only when <see cref="TimeoutKnown"/> (raw bytes may hold a manifest we do not parse).</summary>
+    internal TimeSpan? ManifestTimeout { get; }
+
+    /// <summary>True when this was compiled from a <see cref="Manifest"/> object, so <see cref="ManifestTimeout"/> is exact.</summary>
+    internal bool TimeoutKnown { get; }
 
     /// <summary>
     /// Makes a new instance. Imports are linked here, so a missing host function or WASI import
@@ -66,7 +78,8 @@ public sealed unsafe class CompiledPlugin : IDisposable
         byte* error = null;
         NativePlugin* plugin = Interop.extism_plugin_new_from_compiled(_handle, &error);
         if (plugin is null) throw Plugin.CreationError(error);
-        return new Plugin(new PluginHandle(plugin), _functions);
+        Interlocked.Increment(ref _liveInstances);
+        return new Plugin(new PluginHandle(plugin), this);
     }
 
     /// <summary>Frees the compiled code. Instances made from it keep working. Idempotent.</summary>

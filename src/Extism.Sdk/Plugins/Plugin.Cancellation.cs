@@ -51,10 +51,11 @@ public sealed partial class Plugin
 
     private async Task ResendCancelUntilCallEnds(long epoch)
     {
-        // Unbounded on purpose: it ends with the call, and a call blocked in a long host function
-        // must still be interrupted when it returns to wasm.
+        // On its own engine it repeats until the call ends, so a call blocked in a long host
+        // function is still interrupted when it returns to wasm. On an engine shared with sibling
+        // instances every resend interrupts them too, so there it stops after about two seconds.
         int delay = 1;
-        while (true)
+        for (int elapsed = 0; !SharesEngine || elapsed < 2000; elapsed += delay)
         {
             await Task.Delay(delay).ConfigureAwait(false);
             lock (_cancelGate)

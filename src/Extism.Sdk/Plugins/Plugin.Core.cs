@@ -15,6 +15,13 @@ public sealed unsafe partial class Plugin
     private readonly PluginLock _lock = new();
 
     /// <summary>
+    /// The last call ended in a way that may leave guest state inconsistent (trap, timeout,
+    /// cancel, fuel or memory exhausted, host-function failure, unknown runtime error); a pool
+    /// discards such an instance instead of reusing it.
+    /// </summary>
+    internal bool LastCallLeftInstanceUnusable { get; private set; }
+
+    /// <summary>
     /// Checks that the plug-in can be entered by this thread and returns its lock. A host function
     /// of this plug-in calling back into it would deadlock in libextism; refuse it instead.
     /// </summary>
@@ -57,9 +64,13 @@ public sealed unsafe partial class Plugin
                 _handle.DangerousAddRef(ref referenced);
                 int rc = Invoke(name.Span, input, context, cancellationToken);
                 byte* error = Interop.extism_plugin_error(_handle);
+                LastCallLeftInstanceUnusable = false;
                 if (rc != 0 || error is not null || _context.Failed)
                 {
-                    throw MapFailure(functionName, rc, error, cancellationToken);
+                    Exception failure = MapFailure(functionName, rc, error, cancellationToken);
+                    LastCallLeftInstanceUnusable = failure is OperationCanceledException
+                        || (failure is ExtismException { Kind: not (ExtismErrorKind.GuestError or ExtismErrorKind.NonZeroReturnCode or ExtismErrorKind.FunctionNotFound) });
+                    throw failure;
                 }
                 ulong length = Interop.extism_plugin_output_length(_handle);
                 if (length > int.MaxValue)

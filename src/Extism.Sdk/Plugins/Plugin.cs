@@ -16,8 +16,6 @@ public sealed unsafe partial class Plugin : IDisposable
     private readonly PluginHandle _handle;
     private readonly NativeCancelHandle* _cancelHandle;
     private readonly CallContext _context;
-    // Keeps the host-function definitions (and their user data) reachable while this instance lives.
-    private readonly HostFunction[] _functions;
     private int _disposed;
 
     /// <summary>Creates a plug-in from a manifest.</summary>
@@ -70,8 +68,7 @@ public sealed unsafe partial class Plugin : IDisposable
         CheckFuel(fuelLimit);
         using var pins = new ManifestJson.PinScope();
         byte[] json = ManifestJson.SerializeForNative(manifest, pins);
-        _functions = functions ?? [];
-        _handle = Create(json, _functions, withWasi, fuelLimit);
+        _handle = Create(json, functions ?? [], withWasi, fuelLimit);
         _cancelHandle = Interop.extism_plugin_cancel_handle(_handle);
         _context = new CallContext(this);
         Id = ReadId(_handle);
@@ -82,19 +79,19 @@ public sealed unsafe partial class Plugin : IDisposable
         LibraryLoader.EnsureLoaded();
         if (wasm.IsEmpty) throw new ArgumentException("The wasm bytes are empty.", nameof(wasm));
         CheckFuel(fuelLimit);
-        _functions = functions ?? [];
-        _handle = Create(wasm, _functions, withWasi, fuelLimit);
+        _handle = Create(wasm, functions ?? [], withWasi, fuelLimit);
         _cancelHandle = Interop.extism_plugin_cancel_handle(_handle);
         _context = new CallContext(this);
         Id = ReadId(_handle);
     }
 
     /// <summary>Wraps an instance made by <see cref="CompiledPlugin.Instantiate"/>.</summary>
-    internal Plugin(PluginHandle handle, HostFunction[] functions)
+    // Host-function definitions need no reference here: each registration's GCHandle keeps its
+    // definition alive until libextism frees the native function.
+    internal Plugin(PluginHandle handle, CompiledPlugin source)
     {
         _handle = handle;
-        _functions = functions;
-        SharesEngine = true;
+        _source = source;
         _cancelHandle = Interop.extism_plugin_cancel_handle(_handle);
         _context = new CallContext(this);
         Id = ReadId(_handle);
@@ -110,8 +107,14 @@ public sealed unsafe partial class Plugin : IDisposable
     /// <summary>The runtime's id for this instance (the same UUID libextism prints in log lines).</summary>
     public Guid Id { get; }
 
-    /// <summary>True when made from a <see cref="CompiledPlugin"/>: such instances share one engine, so an interrupt reaches all of them.</summary>
-    internal bool SharesEngine { get; }
+    // Instances of one CompiledPlugin share its engine, and an interrupt reaches all of them.
+    private readonly CompiledPlugin? _source;
+
+    /// <summary>True when an interrupt of this instance could reach another live instance (same compiled plug-in).</summary>
+    internal bool SharesEngine => _source is { LiveInstances: > 1 };
+
+    /// <summary>Made by <see cref="CompiledPlugin.Instantiate"/>: its engine is (or was) shared with any siblings.</summary>
+    internal bool FromCompiledPlugin => _source is not null;
 
     internal PluginHandle Handle => _handle;
 
@@ -187,6 +190,7 @@ public sealed unsafe partial class Plugin : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _source?.InstanceDisposed();
         // SafeHandle reference counting defers the native free until in-flight calls release it.
         _handle.Dispose();
     }

@@ -196,15 +196,16 @@ public sealed partial class PluginPool
     /// </summary>
     private bool WasInterruptedBySibling(Plugin plugin, long started)
     {
-        if (_isolation == PluginPoolIsolation.EnginePerInstance || !plugin.SharesEngine) return false;
+        if (_isolation == PluginPoolIsolation.EnginePerInstance || !plugin.FromCompiledPlugin) return false;
         // Unknown manifest timeout (CompiledPlugin or factory source): assume a sibling, and let
         // MaxInterruptionRetries bound the cost if it really was this call's own deadline.
         if (!_timeoutKnown || _timeout is not { } deadline) return true;
         // libextism starts a call's timer after our clock starts (it does not time instantiation
-        // and the input copy) and fires it no earlier than the deadline, so a call that stopped
-        // before `deadline` elapsed cannot have reached its own: another call's interruption hit
-        // it. A sibling's hit in the last moments before our own deadline reads as our timeout,
-        // which it was about to be anyway.
+        // or the input copy, and its timer thread may pick the start up late) and fires it no
+        // earlier than the deadline, so a call that stopped before `deadline` elapsed on our clock
+        // cannot have reached its own: another call's interruption hit it. The reverse is not
+        // exact: a sibling's hit that lands after a full timeout has passed on our clock reads as
+        // our own timeout, which is fair, since the call has then run longer than the manifest allows.
         return Stopwatch.GetElapsedTime(started) < deadline;
     }
 

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Extism.Sdk;
 
 /// <summary>
@@ -41,7 +39,12 @@ public sealed partial class PluginPool : IDisposable
     // entries never exceed MaxSize. Created without a maximum count so that Dispose can wake
     // waiters by releasing (see Dispose).
     private readonly SemaphoreSlim _slots;
-    private readonly ConcurrentStack<Entry> _idle = new(); // LIFO: the most recently used (warm) instance first
+    // Idle slots, used LIFO so the most recently used (warm) instance goes out first. A plain
+    // array under a lock rather than a ConcurrentStack, whose every push allocates a node: this
+    // way renting and returning allocate nothing. It never holds more than MaxSize entries.
+    private readonly Entry[] _idle;
+    private int _idleCount;
+    private readonly PluginLock _idleLock = new();
     private int _live;
     private int _peak;
     private int _disposed;
@@ -60,9 +63,10 @@ public sealed partial class PluginPool : IDisposable
     {
         ArgumentNullException.ThrowIfNull(compiled);
         _shared = compiled;
-        // A CompiledPlugin does not tell us its manifest timeout, so an interruption that was not
-        // requested through a token cannot be attributed with certainty; see WasInterruptedBySibling.
-        _timeoutKnown = false;
+        // Compiled from a Manifest object, the timeout is known; from raw bytes it is not, and an
+        // interruption not requested through a token cannot be attributed with certainty.
+        _timeout = compiled.ManifestTimeout;
+        _timeoutKnown = compiled.TimeoutKnown;
     }
 
     /// <summary>
@@ -89,7 +93,7 @@ public sealed partial class PluginPool : IDisposable
         if (_isolation == PluginPoolIsolation.EnginePerInstance)
         {
             _manifest = manifest;
-            _idle.Push(new Entry(first)); // a slot with its engine, not yet an instance
+            PushIdle(new Entry(first)); // a slot with its engine, not yet an instance
         }
         else
         {
@@ -131,6 +135,7 @@ public sealed partial class PluginPool : IDisposable
         _maxRetries = options.MaxInterruptionRetries;
         _isolation = options.Isolation;
         _slots = new SemaphoreSlim(MaxSize);
+        _idle = new Entry[MaxSize];
     }
 
     /// <summary>The most instances this pool holds at once.</summary>
@@ -216,7 +221,7 @@ public sealed partial class PluginPool : IDisposable
         Entry? entry = null;
         try
         {
-            if (!_idle.TryPop(out entry)) entry = NewEntry();
+            entry = PopIdle() ?? NewEntry();
             EnsureInstance(entry);
             return entry;
         }
@@ -268,7 +273,7 @@ public sealed partial class PluginPool : IDisposable
                 engine.Dispose();
                 return;
             }
-            _idle.Push(entry);
+            PushIdle(entry);
             if (IsDisposed) DrainIdle(); // Dispose ran between the check and the push
         }
     }
@@ -277,23 +282,45 @@ public sealed partial class PluginPool : IDisposable
     private void Return(Entry entry, int leaseId)
     {
         if (Interlocked.CompareExchange(ref entry.LeaseId, leaseId + 1, leaseId) != leaseId) return;
-        if (entry.Broken || IsDisposed)
+        // A lease user may call the plug-in directly and forget MarkBroken: the plug-in itself
+        // remembers whether its last call failed in a way that leaves it unfit for reuse.
+        if (entry.Broken || IsDisposed || entry.Instance is { LastCallLeftInstanceUnusable: true })
         {
             entry.Broken = false;
             Discard(entry);
         }
         else
         {
-            _idle.Push(entry);
+            PushIdle(entry);
         }
         // Dispose may have drained the stack between our check and the push: drain again.
         if (IsDisposed) DrainIdle();
         _slots.Release();
     }
 
+    private Entry? PopIdle()
+    {
+        lock (_idleLock)
+        {
+            if (_idleCount == 0) return null;
+            Entry entry = _idle[--_idleCount];
+            _idle[_idleCount] = null!;
+            return entry;
+        }
+    }
+
+    private void PushIdle(Entry entry)
+    {
+        lock (_idleLock)
+        {
+            // Cannot overflow: every entry is either idle or held with one of MaxSize permits.
+            _idle[_idleCount++] = entry;
+        }
+    }
+
     private void DrainIdle()
     {
-        while (_idle.TryPop(out Entry? entry))
+        while (PopIdle() is { } entry)
         {
             DropInstance(entry);
             entry.Engine?.Dispose();

@@ -23,6 +23,30 @@ public class PoolTests
     }
 
     [Fact]
+    public void RentingReturningAndTheInPlaceCallAllocateNothing()
+    {
+        using var pool = new PluginPool(TestPlugins.Manifest("echo"), [], null, new PluginPoolOptions { MaxSize = 2 });
+        byte[] input = "hello"u8.ToArray();
+        // One delegate for warm-up and measurement: a lambda caches its delegate on first use.
+        OutputReader<int, int> length = static (output, _) => output.Length;
+        for (int i = 0; i < 200; i++)
+        {
+            pool.Call("echo", input, 0, length);
+            using var warm = pool.Rent();
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int total = 0;
+        for (int i = 0; i < 1000; i++)
+        {
+            total += pool.Call("echo", input, 0, length);
+            using var lease = pool.Rent();
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(5000, total);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void WaitingRenterHonoursItsToken()
     {
         using var pool = OutcomesPool(1);

@@ -87,10 +87,10 @@ public class SiblingInterruptionTests(ITestOutputHelper output)
     public void WithRepeatsTurnedOff_ACompiledPluginPoolPassesTheInterruptionOn()
     {
         // The behaviour the pool exists to hide, made visible: without repeats a sibling's cancel
-        // fails the running call. Not knowing the manifest timeout, the pool cannot tell this
-        // from the call's own deadline, so it passes libextism's "timeout" on unchanged.
+        // fails the running call. Compiled from raw bytes, the pool cannot know the manifest
+        // timeout, cannot tell this from the call's own deadline, and passes "timeout" on unchanged.
         var tracker = new HostLoopTracker();
-        using var compiled = new CompiledPlugin(TestPlugins.Manifest("host_loop"), [tracker.AddOne], withWasi: false);
+        using var compiled = new CompiledPlugin(TestPlugins.Bytes("host_loop"), [tracker.AddOne], withWasi: false);
         using var pool = new PluginPool(compiled, new PluginPoolOptions { MaxSize = 2, MaxInterruptionRetries = 0 });
         Exception e = InterruptOneRunningSibling(pool, tracker);
         Assert.IsType<ExtismTimeoutException>(e);
@@ -106,6 +106,17 @@ public class SiblingInterruptionTests(ITestOutputHelper output)
         Assert.Equal(ExtismErrorKind.Cancelled, e.Kind);
         Assert.Contains("not by its own", e.Message);
         Assert.IsType<ExtismTimeoutException>(e.InnerException);
+    }
+
+    [Fact]
+    public void WithRepeatsTurnedOff_APoolOfACompiledManifestAlsoNamesTheSiblingInterruption()
+    {
+        // Compiled from a Manifest object, the compiled plug-in knows its timeout, and so does the pool.
+        var tracker = new HostLoopTracker();
+        using var compiled = new CompiledPlugin(TestPlugins.Manifest("host_loop"), [tracker.AddOne], withWasi: false);
+        using var pool = new PluginPool(compiled, new PluginPoolOptions { MaxSize = 2, MaxInterruptionRetries = 0 });
+        var e = Assert.IsType<ExtismException>(InterruptOneRunningSibling(pool, tracker));
+        Assert.Equal(ExtismErrorKind.Cancelled, e.Kind);
     }
 
     /// <summary>Runs a long call and a spinning one, cancels the spinner while both run, and returns what the long call threw.</summary>

@@ -36,7 +36,16 @@ public class CancellationTests
         {
             using var plugin = TestPlugins.Load("outcomes");
             using var cts = new CancellationTokenSource(TimeSpan.FromTicks(i * 2000));
-            Assert.ThrowsAny<OperationCanceledException>(() => plugin.Call("spin", [], cts.Token).ToArray());
+            Task call = Task.Run(() => plugin.Call("spin", [], cts.Token).ToArray());
+            if (!((IAsyncResult)call).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(20)))
+            {
+                // Diagnose before failing: is libextism's timer thread still taking requests?
+                using var probe = new Plugin(TestPlugins.Manifest("outcomes") is var m && (m.Timeout = TimeSpan.FromMilliseconds(50)) != null ? m : m, [], false);
+                Task timed = Task.Run(() => probe.Call("spin", []).ToArray());
+                bool timerAlive = ((IAsyncResult)timed).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(5));
+                Assert.Fail($"spin still running 20 s after its token was cancelled (iteration {i}); Cancel() now returns {plugin.Cancel()}; a 50 ms manifest timeout elsewhere {(timerAlive ? "still fires" : "no longer fires")}");
+            }
+            Assert.ThrowsAny<OperationCanceledException>(() => call.GetAwaiter().GetResult());
         }
     }
 
