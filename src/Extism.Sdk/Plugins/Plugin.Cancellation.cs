@@ -9,6 +9,9 @@ public sealed partial class Plugin
     private readonly object _cancelGate = new();
     private long _callEpoch; // odd while a call runs
     private volatile bool _cancelRequested;
+    // Resend schedule (see ResendCancelUntilCallEnds); static fields so an experiment can tune them.
+    private static int s_firstResendMs = 1;
+    private static int s_maxResendMs = 50;
 
     /// <summary>
     /// Interrupts the call running on this plug-in, if any, from any thread. The call throws
@@ -54,7 +57,8 @@ public sealed partial class Plugin
         // On its own engine it repeats until the call ends, so a call blocked in a long host
         // function is still interrupted when it returns to wasm. On an engine shared with sibling
         // instances every resend interrupts them too, so there it stops after about two seconds.
-        int delay = 1;
+        int delay = s_firstResendMs;
+        if (delay <= 0) return;
         for (int elapsed = 0; !SharesEngine || elapsed < 2000; elapsed += delay)
         {
             await Task.Delay(delay).ConfigureAwait(false);
@@ -63,7 +67,7 @@ public sealed partial class Plugin
                 if (_callEpoch != epoch) return;
                 SendCancelLocked();
             }
-            delay = Math.Min(delay * 2, 50);
+            delay = Math.Min(delay * 2, s_maxResendMs);
         }
     }
 
