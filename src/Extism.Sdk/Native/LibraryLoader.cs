@@ -128,9 +128,10 @@ internal static unsafe class LibraryLoader
 
     private static string DescribeLoadedPath(IntPtr handle)
     {
-        // Default probing does not say which file it took; the address of an export tells us
-        // nothing portable either, so report the logical name when the file is unknown.
-        return $"(default probing: {Interop.Library})";
+        // Default probing does not say which file it took. The app directory (where publishing,
+        // NativeAOT included, puts native assets) is the usual answer; otherwise name the probe.
+        string beside = System.IO.Path.Combine(AppContext.BaseDirectory, Platform.LibraryFileName);
+        return File.Exists(beside) ? beside : $"(default probing: {Interop.Library})";
     }
 
     private static LoadedLibrary Inspect(IntPtr handle, string path)
