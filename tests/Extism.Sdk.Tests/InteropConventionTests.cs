@@ -48,7 +48,8 @@ public class InteropConventionTests
         MethodInfo[] imports = typeof(Interop).GetMethods(BindingFlags.Static | BindingFlags.NonPublic)
             .Where(m => m.Name.StartsWith("extism_", StringComparison.Ordinal) && m.DeclaringType == typeof(Interop) && m.GetCustomAttribute<LibraryImportAttribute>() is not null)
             .ToArray();
-        Assert.Equal(33, imports.Length);
+        // 33 functions; the hot call path also has raw-pointer overloads of four of them.
+        Assert.Equal(33, imports.Select(m => m.GetCustomAttribute<LibraryImportAttribute>()!.EntryPoint ?? m.Name).Distinct().Count());
         ExtismRuntime.EnsureLoaded();
         IntPtr library = LibraryLoader.Loaded.Handle;
         Assert.All(imports, m => Assert.True(NativeLibrary.TryGetExport(library, m.GetCustomAttribute<LibraryImportAttribute>()!.EntryPoint ?? m.Name, out _), m.Name));

@@ -60,12 +60,25 @@ internal static unsafe partial class Interop
     [LibraryImport(Library)]
     internal static partial byte* extism_plugin_error(PluginHandle plugin);
 
-    /// <summary>Deprecated alias of <see cref="extism_plugin_error"/>; bound for completeness.</summary>
+    /// <summary>Deprecated alias of <see cref="extism_plugin_error(PluginHandle)"/>; bound for completeness.</summary>
     [LibraryImport(Library)]
     internal static partial byte* extism_error(PluginHandle plugin);
 
     [LibraryImport(Library)]
     internal static partial ulong extism_plugin_output_length(PluginHandle plugin);
+
+    // Raw-pointer overloads for the hot call path, which already holds a reference on the handle.
+    [LibraryImport(Library)]
+    internal static partial int extism_plugin_call_with_host_context(NativePlugin* plugin, byte* funcName, byte* data, ulong dataLen, void* hostContext);
+
+    [LibraryImport(Library)]
+    internal static partial byte* extism_plugin_error(NativePlugin* plugin);
+
+    [LibraryImport(Library)]
+    internal static partial ulong extism_plugin_output_length(NativePlugin* plugin);
+
+    [LibraryImport(Library)]
+    internal static partial byte* extism_plugin_output_data(NativePlugin* plugin);
 
     [LibraryImport(Library)]
     internal static partial byte* extism_plugin_output_data(PluginHandle plugin);

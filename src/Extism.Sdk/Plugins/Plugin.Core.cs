@@ -62,8 +62,9 @@ public sealed unsafe partial class Plugin
                 // Held for the whole sequence, so a concurrent Dispose cannot free the plug-in
                 // between the call and the reads of its output and error.
                 _handle.DangerousAddRef(ref referenced);
-                int rc = Invoke(name.Span, input, context, cancellationToken);
-                byte* error = Interop.extism_plugin_error(_handle);
+                NativePlugin* plugin = (NativePlugin*)_handle.DangerousGetHandle();
+                int rc = Invoke(plugin, name.Span, input, context, cancellationToken);
+                byte* error = Interop.extism_plugin_error(plugin);
                 LastCallLeftInstanceUnusable = false;
                 if (rc != 0 || error is not null || _context.Failed)
                 {
@@ -72,12 +73,12 @@ public sealed unsafe partial class Plugin
                         || (failure is ExtismException { Kind: not (ExtismErrorKind.GuestError or ExtismErrorKind.NonZeroReturnCode or ExtismErrorKind.FunctionNotFound) });
                     throw failure;
                 }
-                ulong length = Interop.extism_plugin_output_length(_handle);
+                ulong length = Interop.extism_plugin_output_length(plugin);
                 if (length > int.MaxValue)
                 {
                     throw new ExtismException($"Plug-in function '{functionName}' returned {length} bytes, more than a .NET span can hold.", ExtismErrorKind.Unknown, rc);
                 }
-                byte* data = length == 0 ? null : Interop.extism_plugin_output_data(_handle);
+                byte* data = length == 0 ? null : Interop.extism_plugin_output_data(plugin);
                 consumer.Consume(new ReadOnlySpan<byte>(data, (int)length));
             }
         }
@@ -88,7 +89,7 @@ public sealed unsafe partial class Plugin
         }
     }
 
-    private int Invoke(Span<byte> name, ReadOnlySpan<byte> input, GCHandle hostContext, CancellationToken cancellationToken)
+    private int Invoke(NativePlugin* plugin, Span<byte> name, ReadOnlySpan<byte> input, GCHandle hostContext, CancellationToken cancellationToken)
     {
         CancellationTokenRegistration registration = default;
         BeginCall();
@@ -106,7 +107,7 @@ public sealed unsafe partial class Plugin
             {
                 // libextism turns (ptr, len) into a slice first, so never hand it NULL, even for len 0.
                 byte* data = inputPtr is null ? &empty : inputPtr;
-                return Interop.extism_plugin_call_with_host_context(_handle, namePtr, data, (ulong)input.Length, context);
+                return Interop.extism_plugin_call_with_host_context(plugin, namePtr, data, (ulong)input.Length, context);
             }
         }
         finally

@@ -1,0 +1,161 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Extism.Sdk.Benchmarks;
+
+/// <summary>
+/// <c>--paired &lt;libbenchc.so&gt;</c>: the C baseline and the SDK in one process, in alternating
+/// batches. On a shared machine, load from other processes comes and goes over seconds; two
+/// separate runs then compare different conditions, while each pair of adjacent batches here sees
+/// the same ones. Both sides are timed in this thread's CPU time, which also leaves out the
+/// moments the process is not running at all. The figure that matters is the median over rounds
+/// of each round's ratio.
+/// The C side is native/bench.c built with -DBENCH_SHARED (build/bench.sh does that).
+/// Prints "case&lt;TAB&gt;c_ns&lt;TAB&gt;sdk_ns&lt;TAB&gt;ratio" lines (medians).
+/// </summary>
+internal static unsafe class Paired
+{
+    private static delegate* unmanaged<byte*, long, double> s_run;
+    private static delegate* unmanaged<double> s_now;
+    private const int WarmUpMs = 300;
+
+    /// <summary>One side-by-side item: a C case and the SDK operation measured against it.</summary>
+    private sealed record Item(string Name, string CCase, Action Sdk)
+    {
+        public long Iterations;
+        public readonly List<double> C = [];
+        public readonly List<double> Net = [];
+    }
+
+    public static int Run(string library, bool quick)
+    {
+        IntPtr lib = NativeLibrary.Load(library);
+        var setup = (delegate* unmanaged<byte*, int>)NativeLibrary.GetExport(lib, "bench_setup");
+        s_run = (delegate* unmanaged<byte*, long, double>)NativeLibrary.GetExport(lib, "bench_run");
+        s_now = (delegate* unmanaged<double>)NativeLibrary.GetExport(lib, "bench_now_ns");
+        // Both sides time their batches with the calling thread's CPU time, from the same clock.
+        ((delegate* unmanaged<int, void>)NativeLibrary.GetExport(lib, "bench_set_clock"))(1);
+        fixed (byte* dir = Encoding.UTF8.GetBytes(Path.GetDirectoryName(Inputs.PluginPath("echo.wasm")) + "\0")) setup(dir);
+
+        int rounds = quick ? 11 : 41;
+        double batchNs = quick ? 10e6 : 20e6;
+        var calls = new CallBenchmarks();
+        var hosts = new HostFunctionBenchmarks();
+        var creation = new CreationBenchmarks();
+        calls.Setup();
+        hosts.Setup();
+        creation.Setup();
+        try
+        {
+            using var raw = new RawNoop();
+            Report(Measure(rounds, batchNs,
+                new Item("P1_Noop", "P1_Noop", () => calls.P1_Noop()),
+                new Item("P1_Noop_RawPInvoke", "P1_Noop", () => raw.Call())));
+            Report(Measure(rounds, batchNs, new Item("P2_CountVowels4K", "P2_CountVowels4K", () => calls.P2_CountVowels4K())));
+            var loop = Measure(rounds, batchNs,
+                new Item("P3_HostLoop_N0", "P3_HostLoop_N0", () => hosts.P3_HostLoop_N0()),
+                new Item("P3_HostLoop_N1000", "P3_HostLoop_N1000", () => hosts.P3_HostLoop_N1000()),
+                new Item("P3_HostLoop_N1000_Raw", "P3_HostLoop_N1000", () => hosts.P3_HostLoop_N1000_Raw()));
+            Report(loop);
+            ReportPerHostCall("P3_PerHostCall", loop[0], loop[1]);
+            ReportPerHostCall("P3_PerHostCall_Raw", loop[0], loop[2]);
+            Report(Measure(rounds, batchNs,
+                new Item("P4_Echo64K", "P4_Echo64K", () => calls.P4_Echo64K()),
+                new Item("P5_Echo64K_BufferWriter", "P4_Echo64K", () => calls.P5_Echo64K_BufferWriter()),
+                new Item("P5_Echo64K_Reader", "P4_Echo64K", () => calls.P5_Echo64K_Reader())));
+            Report(Measure(rounds, batchNs,
+                new Item("P4_Echo1M", "P4_Echo1M", () => calls.P4_Echo1M()),
+                new Item("P5_Echo1M_BufferWriter", "P4_Echo1M", () => calls.P5_Echo1M_BufferWriter()),
+                new Item("P5_Echo1M_Reader", "P4_Echo1M", () => calls.P5_Echo1M_Reader())));
+            Report(Measure(rounds, batchNs, new Item("P6_Instantiate_FirstCall", "P6_Instantiate_FirstCall", () => creation.P6_Instantiate_FirstCall())));
+            Report(Measure(rounds, batchNs, new Item("P6_New_FirstCall", "P6_New_FirstCall", () => creation.P6_New_FirstCall())));
+            Report(Measure(rounds, batchNs,
+                new Item("P7_String4K", "P7_Echo4K", () => calls.P7_String4K()),
+                new Item("P7_Json4K", "P2_CountVowels4K", () => calls.P7_Json4K())));
+        }
+        finally
+        {
+            calls.Cleanup();
+            hosts.Cleanup();
+            creation.Cleanup();
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// Warms both sides, sizes a batch from the C side's rate, then runs the rounds: in each, every
+    /// item's C batch and SDK batch back to back, the order flipped every round so that neither
+    /// side always runs on the warmer cache or the quieter moment.
+    /// </summary>
+    private static Item[] Measure(int rounds, double batchNs, params Item[] items)
+    {
+        foreach (Item item in items)
+        {
+            long probe = 1;
+            double ns;
+            while ((ns = RunC(item.CCase, probe)) < batchNs / 10) probe *= 2;
+            item.Iterations = Math.Max(1, (long)(batchNs * probe / ns));
+            // Time-based, so that tiered JIT has promoted the SDK's call path (it waits ~100 ms
+            // after the last new Tier-0 method) before anything is measured.
+            long until = Environment.TickCount64 + WarmUpMs;
+            while (Environment.TickCount64 < until) item.Sdk();
+        }
+        for (int r = 0; r < rounds; r++)
+        {
+            foreach (Item item in items)
+            {
+                if (r % 2 == 0)
+                {
+                    item.C.Add(RunC(item.CCase, item.Iterations) / item.Iterations);
+                    item.Net.Add(RunSdk(item) / item.Iterations);
+                }
+                else
+                {
+                    item.Net.Add(RunSdk(item) / item.Iterations);
+                    item.C.Add(RunC(item.CCase, item.Iterations) / item.Iterations);
+                }
+            }
+        }
+        return items;
+    }
+
+    private static double RunC(string name, long iterations)
+    {
+        double ns;
+        fixed (byte* n = Encoding.UTF8.GetBytes(name + "\0")) ns = s_run(n, iterations);
+        if (ns < 0) throw new InvalidOperationException($"the C library has no case '{name}'");
+        return ns;
+    }
+
+    private static double RunSdk(Item item)
+    {
+        double start = s_now();
+        for (long i = 0; i < item.Iterations; i++) item.Sdk();
+        return s_now() - start;
+    }
+
+    private static void Report(Item[] items)
+    {
+        foreach (Item item in items)
+        {
+            var ratios = item.Net.Zip(item.C, (n, c) => n / c).ToList();
+            Console.WriteLine($"{item.Name}\t{Median(item.C):0.0}\t{Median(item.Net):0.0}\t{Median(ratios):0.0000}");
+        }
+    }
+
+    /// <summary>Per round: (t(N=1000) - t(N=0)) / 1000 on each side, then the median of the rounds' ratios.</summary>
+    private static void ReportPerHostCall(string name, Item n0, Item n1000)
+    {
+        var c = n1000.C.Zip(n0.C, (a, b) => (a - b) / 1000).ToList();
+        var net = n1000.Net.Zip(n0.Net, (a, b) => (a - b) / 1000).ToList();
+        var ratios = net.Zip(c, (n, x) => n / x).ToList();
+        Console.WriteLine($"{name}\t{Median(c):0.0}\t{Median(net):0.0}\t{Median(ratios):0.0000}");
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        int m = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+    }
+}
