@@ -34,6 +34,13 @@ internal static unsafe class HostFunctionTrampolines
         catch (Exception e)
         {
             ZeroOutputs(outputs, outputCount);
+            // A body may have retyped a result before throwing: restore the declared types, which
+            // the wrong-type stop below counts on.
+            if (function is not null)
+            {
+                ReadOnlySpan<ExtismValType> declared = function.DeclaredOutputs;
+                for (int i = 0; i < (int)outputCount && i < declared.Length; i++) outputs[i].t = declared[i];
+            }
             if (context is not null)
             {
                 context.RecordFailure(e, function);
