@@ -48,10 +48,16 @@ public class AsyncTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => plugin.CallAsync("spin", "", cts.Token));
     }
 
+    // libextism 1.41 can swallow a cancel that arrives exactly as a call starts (see
+    // CancellationTests): the instances below are instantiated before they are cancelled, and
+    // fuel ends the spin should a cancel be lost anyway, so a test fails instead of hanging.
+    private static Plugin SpinWithFuelBackstop() => new(TestPlugins.Bytes("outcomes"), [], new PluginInitializationOptions { FuelLimit = 3_000_000_000 });
+
     [Fact]
     public async Task CallAsyncCancelledDuringTheCall_EndsCanceledAndThePluginStaysUsable()
     {
-        using var plugin = TestPlugins.Load("outcomes");
+        using Plugin plugin = SpinWithFuelBackstop();
+        await plugin.CallAsync("busy", U64(10)); // instantiated first: see SpinWithFuelBackstop
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
         Task<byte[]> task = plugin.CallAsync("spin", ReadOnlyMemory<byte>.Empty, cts.Token);
         var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
@@ -63,7 +69,8 @@ public class AsyncTests
     [Fact]
     public async Task CallAsyncWaitingBehindAnotherCall_CanBeCancelledWhileQueued()
     {
-        using var plugin = TestPlugins.Load("outcomes");
+        using Plugin plugin = SpinWithFuelBackstop();
+        await plugin.CallAsync("busy", U64(10));
         using var stopSpin = new CancellationTokenSource();
         Task<byte[]> spinning = plugin.CallAsync("spin", ReadOnlyMemory<byte>.Empty, stopSpin.Token);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
@@ -106,7 +113,8 @@ public class AsyncTests
         PoolPayload? sync = pool.Call("echo", payload, ConcurrencyJson.Default.PoolPayload, ConcurrencyJson.Default.PoolPayload);
         Assert.Equal("pool", sync!.Name);
 
-        using var spinPool = new PluginPool(TestPlugins.Manifest("outcomes"), [], null, new PluginPoolOptions { MaxSize = 1 });
+        using var spinPool = new PluginPool(TestPlugins.Manifest("outcomes"), [], new PluginInitializationOptions { FuelLimit = 3_000_000_000 }, new PluginPoolOptions { MaxSize = 1 });
+        spinPool.Call("busy", U64(10)); // the slot's instance exists before the cancel
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
         Task<byte[]> spin = spinPool.CallAsync("spin", ReadOnlyMemory<byte>.Empty, cts.Token);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => spin);

@@ -19,7 +19,8 @@ public class CancellationTests
     public void TokenCancelledDuringTheCallStopsItAndThePluginStillWorks()
     {
         using Plugin plugin = SpinWithFuelBackstop();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        plugin.Call("busy", BitConverter.GetBytes(10UL)); // instantiated: the cancel lands in the export, not at its start
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
         var watch = Stopwatch.StartNew();
         var e = Assert.ThrowsAny<OperationCanceledException>(() => plugin.Call("spin", [], cts.Token).ToArray());
         Assert.Equal(cts.Token, e.CancellationToken);
