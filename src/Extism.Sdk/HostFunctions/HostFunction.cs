@@ -154,25 +154,4 @@ public sealed partial class HostFunction : IDisposable
             }
         }
     }
-
-    /// <summary>Creates native functions for a registration; on failure frees those already made.</summary>
-    internal static FunctionHandle[] CreateAll(HostFunction[]? functions)
-    {
-        if (functions is null || functions.Length == 0) return [];
-        var handles = new FunctionHandle[functions.Length];
-        try
-        {
-            for (int i = 0; i < functions.Length; i++)
-            {
-                HostFunction f = functions[i] ?? throw new ArgumentException($"functions[{i}] is null.", nameof(functions));
-                handles[i] = f.CreateNative();
-            }
-            return handles;
-        }
-        catch
-        {
-            foreach (FunctionHandle? h in handles) h?.Dispose();
-            throw;
-        }
-    }
 }

@@ -55,6 +55,15 @@ public class Manifest
     [JsonConverter(typeof(TimeoutMillisecondsConverter))]
     public TimeSpan? Timeout { get; set; }
 
+    /// <summary>
+    /// The timeout libextism enforces: <see cref="Timeout"/> rounded up to whole milliseconds, so
+    /// that a sub-millisecond timeout is not 0 (which fires at once).
+    /// </summary>
+    internal TimeSpan? EffectiveTimeout => Timeout is { } t ? TimeSpan.FromMilliseconds(TimeoutMilliseconds(t)) : null;
+
+    /// <summary>The JSON <c>timeout_ms</c> value for <paramref name="timeout"/>: whole milliseconds, rounded up.</summary>
+    internal static ulong TimeoutMilliseconds(TimeSpan timeout) => (ulong)Math.Ceiling(timeout.TotalMilliseconds);
+
     // An empty list and an absent field mean the same to the runtime; leave empty ones out.
     [JsonInclude]
     [JsonPropertyName("allowed_hosts")]

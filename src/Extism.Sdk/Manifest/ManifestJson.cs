@@ -113,6 +113,6 @@ internal sealed class TimeoutMillisecondsConverter : JsonConverter<TimeSpan?>
     public override void Write(Utf8JsonWriter writer, TimeSpan? value, JsonSerializerOptions options)
     {
         if (value is not { } timeout) { writer.WriteNullValue(); return; }
-        writer.WriteNumberValue((ulong)Math.Ceiling(timeout.TotalMilliseconds));
+        writer.WriteNumberValue(Manifest.TimeoutMilliseconds(timeout));
     }
 }

@@ -33,7 +33,7 @@ public sealed unsafe class CompiledPlugin : IDisposable
         byte[] json = ManifestJson.SerializeForNative(manifest, pins);
         _handle = Create(json, functions ?? [], options);
         // Rounded like the manifest JSON, so a pool can tell its own call's timeout from a sibling's.
-        ManifestTimeout = manifest.Timeout is { } t ? TimeSpan.FromMilliseconds(Math.Ceiling(t.TotalMilliseconds)) : null;
+        ManifestTimeout = manifest.EffectiveTimeout;
         TimeoutKnown = true;
     }
 
@@ -93,26 +93,16 @@ public sealed unsafe class CompiledPlugin : IDisposable
             throw new NotSupportedException(
                 $"A fuel limit on a CompiledPlugin needs libextism {LibraryLoader.CompiledFuelVersion} or newer (extism_compiled_plugin_new_with_fuel_limit); the loaded library is {LibraryLoader.Loaded.VersionText}. Use Plugin with a fuel limit, or a newer libextism.");
         }
-        FunctionHandle[] natives = HostFunction.CreateAll(functions);
-        try
+        using var natives = new NativeFunctionSet(functions);
+        byte* error = null;
+        NativeCompiledPlugin* compiled;
+        fixed (byte* bytes = wasm)
         {
-            NativeFunction** array = stackalloc NativeFunction*[Math.Max(natives.Length, 1)];
-            for (int i = 0; i < natives.Length; i++) array[i] = natives[i].Pointer;
-            NativeFunction** list = natives.Length == 0 ? null : array;
-            byte* error = null;
-            NativeCompiledPlugin* compiled;
-            fixed (byte* bytes = wasm)
-            {
-                compiled = options.FuelLimit is { } fuel
-                    ? Interop.extism_compiled_plugin_new_with_fuel_limit(bytes, (ulong)wasm.Length, list, (ulong)natives.Length, options.WithWasi, (ulong)fuel, &error)
-                    : Interop.extism_compiled_plugin_new(bytes, (ulong)wasm.Length, list, (ulong)natives.Length, options.WithWasi, &error);
-            }
-            if (compiled is null) throw Plugin.CreationError(error);
-            return new CompiledPluginHandle(compiled);
+            compiled = options.FuelLimit is { } fuel
+                ? Interop.extism_compiled_plugin_new_with_fuel_limit(bytes, (ulong)wasm.Length, natives.List, natives.Count, options.WithWasi, (ulong)fuel, &error)
+                : Interop.extism_compiled_plugin_new(bytes, (ulong)wasm.Length, natives.List, natives.Count, options.WithWasi, &error);
         }
-        finally
-        {
-            foreach (FunctionHandle f in natives) f.Dispose();
-        }
+        if (compiled is null) throw Plugin.CreationError(error);
+        return new CompiledPluginHandle(compiled);
     }
 }

@@ -204,27 +204,17 @@ public sealed unsafe partial class Plugin : IDisposable
 
     private static PluginHandle Create(ReadOnlySpan<byte> wasm, HostFunction[] functions, bool withWasi, long? fuelLimit)
     {
-        FunctionHandle[] natives = HostFunction.CreateAll(functions);
-        try
+        using var natives = new NativeFunctionSet(functions);
+        byte* error = null;
+        NativePlugin* plugin;
+        fixed (byte* bytes = wasm)
         {
-            NativeFunction** array = stackalloc NativeFunction*[Math.Max(natives.Length, 1)];
-            for (int i = 0; i < natives.Length; i++) array[i] = natives[i].Pointer;
-            byte* error = null;
-            NativePlugin* plugin;
-            fixed (byte* bytes = wasm)
-            {
-                plugin = fuelLimit is { } fuel
-                    ? Interop.extism_plugin_new_with_fuel_limit(bytes, (ulong)wasm.Length, natives.Length == 0 ? null : array, (ulong)natives.Length, withWasi, (ulong)fuel, &error)
-                    : Interop.extism_plugin_new(bytes, (ulong)wasm.Length, natives.Length == 0 ? null : array, (ulong)natives.Length, withWasi, &error);
-            }
-            if (plugin is null) throw CreationError(error);
-            return new PluginHandle(plugin);
+            plugin = fuelLimit is { } fuel
+                ? Interop.extism_plugin_new_with_fuel_limit(bytes, (ulong)wasm.Length, natives.List, natives.Count, withWasi, (ulong)fuel, &error)
+                : Interop.extism_plugin_new(bytes, (ulong)wasm.Length, natives.List, natives.Count, withWasi, &error);
         }
-        finally
-        {
-            // Registered functions left empty shells; unregistered ones are dropped (their user data freed).
-            foreach (FunctionHandle f in natives) f.Dispose();
-        }
+        if (plugin is null) throw CreationError(error);
+        return new PluginHandle(plugin);
     }
 
     /// <summary>Turns a constructor's owned error string into an exception, freeing the string.</summary>

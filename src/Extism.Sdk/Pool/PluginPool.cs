@@ -87,7 +87,7 @@ public sealed partial class PluginPool : IDisposable
         ArgumentNullException.ThrowIfNull(manifest);
         _functions = functions ?? [];
         _pluginOptions = new PluginInitializationOptions { WithWasi = pluginOptions?.WithWasi ?? false, FuelLimit = pluginOptions?.FuelLimit };
-        _timeout = manifest.Timeout is { } t ? TimeSpan.FromMilliseconds(Math.Ceiling(t.TotalMilliseconds)) : null;
+        _timeout = manifest.EffectiveTimeout;
         _timeoutKnown = true;
         var first = new CompiledPlugin(manifest, _functions, _pluginOptions);
         if (_isolation == PluginPoolIsolation.EnginePerInstance)
