@@ -53,17 +53,34 @@ public class AsyncTests
     // fuel ends the spin should a cancel be lost anyway, so a test fails instead of hanging.
     private static Plugin SpinWithFuelBackstop() => new(TestPlugins.Bytes("outcomes"), [], new PluginInitializationOptions { FuelLimit = 3_000_000_000 });
 
+    /// <summary>
+    /// host_loop's add_one, which also says when the guest is inside its export: cancelling only
+    /// then keeps the cancel clear of libextism's start-of-call race, whatever the thread pool's delays.
+    /// </summary>
+    private sealed class RunningSignal : IDisposable
+    {
+        public ManualResetEventSlim Inside { get; } = new();
+
+        public HostFunction AddOne => HostFunction.FromMethod<long, long>("add_one", null, (_, v) => { Inside.Set(); return v + 1; });
+
+        public void WaitUntilRunning() => Assert.True(Inside.Wait(TimeSpan.FromSeconds(30)), "the call never reached its export");
+
+        public void Dispose() => Inside.Dispose();
+    }
+
     [Fact]
     public async Task CallAsyncCancelledDuringTheCall_EndsCanceledAndThePluginStaysUsable()
     {
-        using Plugin plugin = SpinWithFuelBackstop();
-        await plugin.CallAsync("busy", U64(10)); // instantiated first: see SpinWithFuelBackstop
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
-        Task<byte[]> task = plugin.CallAsync("spin", ReadOnlyMemory<byte>.Empty, cts.Token);
+        using var signal = new RunningSignal();
+        using var plugin = new Plugin(TestPlugins.Bytes("host_loop"), [signal.AddOne], new PluginInitializationOptions { FuelLimit = 3_000_000_000 });
+        using var cts = new CancellationTokenSource();
+        Task<byte[]> task = plugin.CallAsync("loop", U64(long.MaxValue), cts.Token);
+        signal.WaitUntilRunning();
+        cts.Cancel();
         var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
         Assert.Equal(cts.Token, e.CancellationToken);
         Assert.True(task.IsCanceled);
-        Assert.Equal("done", Encoding.ASCII.GetString(await plugin.CallAsync("busy", U64(10))));
+        Assert.Equal(10, ReadU64(await plugin.CallAsync("loop", U64(10))));
     }
 
     [Fact]
@@ -113,13 +130,15 @@ public class AsyncTests
         PoolPayload? sync = pool.Call("echo", payload, ConcurrencyJson.Default.PoolPayload, ConcurrencyJson.Default.PoolPayload);
         Assert.Equal("pool", sync!.Name);
 
-        using var spinPool = new PluginPool(TestPlugins.Manifest("outcomes"), [], new PluginInitializationOptions { FuelLimit = 3_000_000_000 }, new PluginPoolOptions { MaxSize = 1 });
-        spinPool.Call("busy", U64(10)); // the slot's instance exists before the cancel
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
-        Task<byte[]> spin = spinPool.CallAsync("spin", ReadOnlyMemory<byte>.Empty, cts.Token);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => spin);
-        // The slot is free again (its instance replaced if the call had started).
-        Assert.InRange(spinPool.Count, 0, 1);
-        Assert.Equal("done", await spinPool.CallAsync("busy", Encoding.ASCII.GetBytes("\u0001\0\0\0\0\0\0\0")).ContinueWith(t => Encoding.ASCII.GetString(t.Result), TaskScheduler.Default));
+        using var signal = new RunningSignal();
+        using var loopPool = new PluginPool(TestPlugins.Manifest("host_loop"), [signal.AddOne], new PluginInitializationOptions { FuelLimit = 3_000_000_000 }, new PluginPoolOptions { MaxSize = 1 });
+        using var cts = new CancellationTokenSource();
+        Task<byte[]> running = loopPool.CallAsync("loop", U64(long.MaxValue), cts.Token);
+        signal.WaitUntilRunning();
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        // The slot is free again (its instance replaced, since the call had started).
+        Assert.InRange(loopPool.Count, 0, 1);
+        Assert.Equal(1, ReadU64(await loopPool.CallAsync("loop", U64(1))));
     }
 }
