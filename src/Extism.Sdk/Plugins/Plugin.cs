@@ -278,9 +278,13 @@ public sealed unsafe partial class Plugin : IDisposable
         old.Dispose();
         LastCallLeftInstanceUnusable = false;
         Interlocked.Increment(ref _recycleCount);
-        OnRecycled(_poisonReason ?? "unknown");
+        LastRecycleReason = _poisonReason ?? "unknown";
+        OnRecycled(LastRecycleReason);
         return fresh;
     }
+
+    /// <summary>Why the last replacement happened (<see cref="CallOutcome.ReasonName"/>); null before the first.</summary>
+    internal string? LastRecycleReason { get; private set; }
 
     /// <summary>Hook for metrics (e.g. <c>extism.plugin.recycles</c> with <c>extism.reason</c>); <paramref name="reason"/> is <see cref="CallOutcome.ReasonName"/>.</summary>
     partial void OnRecycled(string reason);
