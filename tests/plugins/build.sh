@@ -143,8 +143,8 @@ for f in echo probe call_host trap spin grow exit_3; do require_shadow_frame fra
 
 assemblyscript greet
 assemblyscript kv
-# A 2 KiB shadow stack instead of asc's 32 KiB, so a few dozen aborted calls overflow it.
-assemblyscript frames_as --stackSize 2048
+# A 1 KiB shadow stack instead of asc's 32 KiB, so a few dozen aborted calls overflow it.
+assemblyscript frames_as --stackSize 1024
 
 # Every module: nothing from `env`, which no Extism host provides.
 for f in "$out"/*.wasm; do

@@ -1,0 +1,43 @@
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Extism.Sdk.Tests.Resilience;
+
+/// <summary>
+/// Many consecutive calls aborted mid-guest, then a normal call, for every failure kind, on a
+/// plain plug-in, a compiled plug-in's instance and a pool. The guests keep their frames on a
+/// small shadow stack (tests/plugins/README.md), so a plug-in that reused an instance after such
+/// calls overflows it after a few dozen of them; the count here is several times that, and build/soak.sh runs 5,000 per cell.
+/// </summary>
+public class FailureMatrixTests(ITestOutputHelper output)
+{
+    /// <summary>
+    /// Failing calls per cell: about three times the point where an instance that is never
+    /// replaced overflows (measured on the starting code: 25 to 35 for the C guest, 12 to 35 for
+    /// the AssemblyScript one, depending on the kind), yet cheap enough for CI.
+    /// </summary>
+    public const int Count = 100;
+
+    public static TheoryData<MatrixGuest, FailureKind, MatrixHost> Cells()
+    {
+        var data = new TheoryData<MatrixGuest, FailureKind, MatrixHost>();
+        foreach (MatrixGuest guest in Enum.GetValues<MatrixGuest>())
+        {
+            foreach (FailureKind kind in Enum.GetValues<FailureKind>())
+            {
+                if (!FailureMatrix.Applies(guest, kind)) continue;
+                foreach (MatrixHost host in Enum.GetValues<MatrixHost>()) data.Add(guest, kind, host);
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public void ManyFailuresThenANormalCall(MatrixGuest guest, FailureKind kind, MatrixHost host)
+    {
+        MatrixOutcome outcome = FailureMatrix.Run(guest, kind, host, Count);
+        output.WriteLine($"{guest} {kind} {host}: {outcome}");
+        Assert.True(outcome.Passed, outcome.ToString());
+    }
+}
