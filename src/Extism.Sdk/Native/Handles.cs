@@ -7,20 +7,58 @@ namespace Extism.Sdk.Native;
 // Dispose racing a call on another thread only marks the handle closed: the native free runs
 // when the last such reference is released, after the call has returned.
 
-/// <summary>Owns an <c>ExtismPlugin*</c>; released with <c>extism_plugin_free</c>.</summary>
+/// <summary>
+/// Owns an <c>ExtismPlugin*</c> (one native instance) with what lives inside it: its cancel
+/// handle and its id. Released with <c>extism_plugin_free</c>.
+/// </summary>
 internal sealed unsafe class PluginHandle : SafeHandle
 {
+    private readonly NativeCancelHandle* _cancel;
+
     /// <summary>Public and parameterless because LibraryImport may need to create one.</summary>
     public PluginHandle() : base(IntPtr.Zero, ownsHandle: true) { }
 
-    internal PluginHandle(NativePlugin* plugin) : this() => SetHandle((IntPtr)plugin);
+    internal PluginHandle(NativePlugin* plugin) : this()
+    {
+        SetHandle((IntPtr)plugin);
+        LeakTracker.Plugin(+1);
+        _cancel = Interop.extism_plugin_cancel_handle(this);
+        Id = new Guid(new ReadOnlySpan<byte>(Interop.extism_plugin_id(this), 16), bigEndian: true);
+    }
 
     public override bool IsInvalid => handle == IntPtr.Zero;
+
+    /// <summary>The runtime's id of this instance (the UUID libextism prints in its log lines).</summary>
+    internal Guid Id { get; }
+
+    /// <summary>
+    /// Interrupts the call running on this instance (and, on a shared engine, on its siblings).
+    /// The cancel handle lives inside the instance, so it is used under a reference; once the
+    /// instance is disposed and no call holds it, nothing runs and nothing is sent.
+    /// </summary>
+    internal void SendCancel()
+    {
+        bool referenced = false;
+        try
+        {
+            DangerousAddRef(ref referenced);
+            Interop.extism_plugin_cancel(_cancel);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed and no call holds it: nothing is running to cancel.
+        }
+        finally
+        {
+            if (referenced) DangerousRelease();
+        }
+    }
 
     protected override bool ReleaseHandle()
     {
         // May run free_user_data of host functions on this thread; those trampolines never throw.
         Interop.extism_plugin_free((NativePlugin*)handle);
+        LeakTracker.Plugin(-1);
         return true;
     }
 }
@@ -31,7 +69,14 @@ internal sealed unsafe class CompiledPluginHandle : SafeHandle
     /// <summary>Public and parameterless because LibraryImport may need to create one.</summary>
     public CompiledPluginHandle() : base(IntPtr.Zero, ownsHandle: true) { }
 
-    internal CompiledPluginHandle(NativeCompiledPlugin* compiled) : this() => SetHandle((IntPtr)compiled);
+    internal CompiledPluginHandle(NativeCompiledPlugin* compiled) : this()
+    {
+        SetHandle((IntPtr)compiled);
+        LeakTracker.CompiledPlugin(+1);
+    }
+
+    /// <summary>The native pointer, for callers that hold a reference (<see cref="SafeHandle.DangerousAddRef"/>) on this handle.</summary>
+    internal NativeCompiledPlugin* Pointer => (NativeCompiledPlugin*)handle;
 
     public override bool IsInvalid => handle == IntPtr.Zero;
 
@@ -39,6 +84,7 @@ internal sealed unsafe class CompiledPluginHandle : SafeHandle
     {
         // Safe while plug-ins made from it are alive: they hold their own references.
         Interop.extism_compiled_plugin_free((NativeCompiledPlugin*)handle);
+        LeakTracker.CompiledPlugin(-1);
         return true;
     }
 }
@@ -53,7 +99,11 @@ internal sealed unsafe class FunctionHandle : SafeHandle
     /// <summary>Public and parameterless because LibraryImport may need to create one.</summary>
     public FunctionHandle() : base(IntPtr.Zero, ownsHandle: true) { }
 
-    internal FunctionHandle(NativeFunction* function) : this() => SetHandle((IntPtr)function);
+    internal FunctionHandle(NativeFunction* function) : this()
+    {
+        SetHandle((IntPtr)function);
+        LeakTracker.Function(+1);
+    }
 
     public override bool IsInvalid => handle == IntPtr.Zero;
 
@@ -62,6 +112,7 @@ internal sealed unsafe class FunctionHandle : SafeHandle
     protected override bool ReleaseHandle()
     {
         Interop.extism_function_free((NativeFunction*)handle);
+        LeakTracker.Function(-1);
         return true;
     }
 }
