@@ -23,7 +23,6 @@ var total = Stopwatch.StartNew();
 Console.WriteLine($"soak ({(quick ? "quick" : "full")}): libextism {Plugin.ExtismVersion()}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 Console.WriteLine($"  start: {Meter.Line()}");
 if (!Meter.HasLeakTracker) Console.WriteLine("  note: this SDK build has no LeakTracker; leak counts are not checked");
-Canary.Check(); // the properties' canary lives for the whole run: create it before any baseline
 
 Run("cycles", () =>
 {
@@ -130,12 +129,17 @@ Run("props", () =>
     ];
     foreach ((string name, Action<Action<string>?, long?> property) in properties)
     {
+        Meter.Settle();
+        IReadOnlyDictionary<string, long>? before = Meter.LeakValues();
         var watch = Stopwatch.StartNew();
         string summary = "";
         try
         {
             property(line => summary = line, scale.Props);
-            Record($"property: {name} ({scale.Props} cases)", true, $"{watch.Elapsed.TotalSeconds:F1} s; {summary}");
+            Meter.Settle();
+            IReadOnlyDictionary<string, long>? after = Meter.LeakValues();
+            string drift = before is null || after is null ? "" : string.Join(" ", after.Where(kv => before.GetValueOrDefault(kv.Key) != kv.Value).Select(kv => $"{kv.Key} {before.GetValueOrDefault(kv.Key)}->{kv.Value}"));
+            Record($"property: {name} ({scale.Props} cases)", drift.Length == 0, $"{watch.Elapsed.TotalSeconds:F1} s; {summary}{(drift.Length == 0 ? "" : "; leak drift: " + drift)}");
         }
         catch (Exception e)
         {

@@ -41,14 +41,15 @@ public sealed class InjectedFailureException(string message) : Exception(message
 /// <param name="FirstWrong">The first failing call that did not, as "#index: what happened"; null when all did.</param>
 /// <param name="NormalCall">"ok", or what the normal call after them threw.</param>
 /// <param name="Lost">Timeouts libextism lost at a call's start (ended by the fuel backstop instead); counted as correct.</param>
-public sealed record MatrixOutcome(int Failures, int Correct, string? FirstWrong, string NormalCall, int Lost = 0)
+/// <param name="Recycles">Plugin.RecycleCount after the normal call (null for a pool, whose instances are its own business).</param>
+public sealed record MatrixOutcome(int Failures, int Correct, string? FirstWrong, string NormalCall, int Lost = 0, long? Recycles = null)
 {
     /// <summary>Every failing call right (lost timeouts rare) and the normal call after them succeeded.</summary>
     public bool Passed => Correct == Failures && Lost <= Math.Max(1, Failures / 20) && NormalCall == "ok";
 
     /// <inheritdoc/>
     public override string ToString()
-        => $"{Correct}/{Failures} failing calls reported their own kind{(Lost > 0 ? $" ({Lost} lost timeouts ended by fuel)" : "")}{(FirstWrong is null ? "" : $" (first wrong {FirstWrong})")}; normal call after: {NormalCall}";
+        => $"{Correct}/{Failures} failing calls reported their own kind{(Lost > 0 ? $" ({Lost} lost timeouts ended by fuel)" : "")}{(FirstWrong is null ? "" : $" (first wrong {FirstWrong})")}; normal call after: {NormalCall}{(Recycles is null ? "" : $"; recycles {Recycles}")}";
 }
 
 /// <summary>
@@ -82,10 +83,11 @@ public static class FailureMatrix
     public static bool Applies(MatrixGuest guest, FailureKind kind) => !(guest == MatrixGuest.AssemblyScript && kind == FailureKind.WasiExit);
 
     /// <summary>Runs <paramref name="failures"/> failing calls of <paramref name="kind"/>, then a normal call.</summary>
-    public static MatrixOutcome Run(MatrixGuest guest, FailureKind kind, MatrixHost host, int failures)
+    /// <param name="recycle">PluginInitializationOptions.RecycleAfterFailure (false: the pre-#16 behaviour, for showing what it did).</param>
+    public static MatrixOutcome Run(MatrixGuest guest, FailureKind kind, MatrixHost host, int failures, bool recycle = true)
     {
         using var op = new HostOp();
-        using CallTarget target = CallTarget.Create(guest, kind, host, op);
+        using CallTarget target = CallTarget.Create(guest, kind, host, op, recycle);
         int correct = 0, lost = 0;
         string? firstWrong = null;
         for (int i = 1; i <= failures; i++)
@@ -97,7 +99,8 @@ public static class FailureMatrix
             if (wrong is null) correct++;
             else firstWrong ??= $"#{i}: {wrong}";
         }
-        return new MatrixOutcome(failures, correct, firstWrong, NormalCall(target, op), lost);
+        string normal = NormalCall(target, op);
+        return new MatrixOutcome(failures, correct, firstWrong, normal, lost, target.RecycleCount);
     }
 
     /// <summary>The call that must work after the failures: the host function echoes, the guest outputs what it got.</summary>

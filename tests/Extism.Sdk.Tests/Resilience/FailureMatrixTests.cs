@@ -9,7 +9,8 @@ namespace Extism.Sdk.Tests.Resilience;
 /// small shadow stack (tests/plugins/README.md), so a plug-in that reused an instance after such
 /// calls overflows it after a few dozen of them; the count here is several times that, and build/soak.sh runs 5,000 per cell.
 /// </summary>
-public class FailureMatrixTests(ITestOutputHelper output)
+[Collection(LeakCheckedCollection.Name)]
+public class FailureMatrixTests(ITestOutputHelper output) : IClassFixture<LeakCheck>
 {
     /// <summary>
     /// Failing calls per cell: about three times the point where an instance that is never
@@ -39,5 +40,21 @@ public class FailureMatrixTests(ITestOutputHelper output)
         MatrixOutcome outcome = FailureMatrix.Run(guest, kind, host, Count);
         output.WriteLine($"{guest} {kind} {host}: {outcome}");
         Assert.True(outcome.Passed, outcome.ToString());
+        // Each aborted call gave the next operation a fresh instance, and the count shows it.
+        if (host != MatrixHost.Pool) Assert.Equal(Count, outcome.Recycles);
+    }
+
+    [Theory]
+    [InlineData(MatrixHost.Plugin)]
+    [InlineData(MatrixHost.CompiledInstance)]
+    public void WithoutRecyclingTheGuestsBreakAsBefore(MatrixHost host)
+    {
+        // RecycleAfterFailure = false keeps the instance: the shadow stack overflows after a few
+        // dozen failed host calls and every later call traps. This is what the matrix guards against.
+        MatrixOutcome outcome = FailureMatrix.Run(MatrixGuest.C, FailureKind.HostFunctionThrows, host, Count, recycle: false);
+        output.WriteLine($"C HostFunctionThrows {host} without recycling: {outcome}");
+        Assert.InRange(outcome.Correct, 10, Count - 1);
+        Assert.StartsWith("ExtismTrapException", outcome.NormalCall);
+        Assert.Equal(0, outcome.Recycles);
     }
 }

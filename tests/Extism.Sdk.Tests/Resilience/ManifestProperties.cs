@@ -64,7 +64,10 @@ public static class ManifestProperties
     }
 
     /// <summary>Creation works or fails documented; a created plug-in echoes (or fails documented, e.g. out of memory under a tiny limit); a canary still works.</summary>
-    public static void ManifestObjects(Action<string>? log, long? iterations = null) => Properties.Check(Cases, c =>
+    public static void ManifestObjects(Action<string>? log, long? iterations = null)
+    {
+        using var canary = new Canary();
+        Properties.Check(Cases, c =>
     {
         Manifest manifest;
         try
@@ -77,8 +80,9 @@ public static class ManifestProperties
             return;
         }
         CreateAndEcho(() => new Plugin(manifest, [], c.Wasi), c.Input);
-        Canary.Check();
+        canary.Check();
     }, log, c => $"{c} config={Show(c.Config)} hosts=[{string.Join(",", c.Hosts)}] paths={Show(c.Paths)}", iterations);
+    }
 
     /// <summary>Raw JSON cases: a manifest text built from parts, then possibly cut or corrupted.</summary>
     public static readonly Gen<(string Json, int Cut, int Flip, bool Wasi)> JsonCases =
@@ -102,14 +106,18 @@ public static class ManifestProperties
     }
 
     /// <summary>Raw JSON manifests given to the byte constructor: created and answering, or a documented creation failure.</summary>
-    public static void RawJsonManifests(Action<string>? log, long? iterations = null) => Properties.Check(JsonCases, c =>
+    public static void RawJsonManifests(Action<string>? log, long? iterations = null)
+    {
+        using var canary = new Canary();
+        Properties.Check(JsonCases, c =>
     {
         byte[] bytes = Encoding.UTF8.GetBytes(c.Json);
         if (c.Cut >= 0 && c.Cut < bytes.Length) bytes = bytes[..c.Cut];
         if (c.Flip >= 0 && c.Flip < bytes.Length) bytes[c.Flip] ^= 0x5a;
         CreateAndEcho(() => new Plugin(bytes, [], c.Wasi), "raw json"u8.ToArray());
-        Canary.Check();
+        canary.Check();
     }, log, c => $"{c.Json} cut={c.Cut} flip={c.Flip} wasi={c.Wasi}", iterations);
+    }
 
     private static void CreateAndEcho(Func<Plugin> create, byte[] input)
     {
@@ -144,17 +152,17 @@ public static class ManifestProperties
     private static string Show(Dictionary<string, string> d) => "{" + string.Join(",", d.Select(kv => $"{Quote(kv.Key)}:{Quote(kv.Value)}")) + "}";
 }
 
-/// <summary>A plug-in created once: after each case, a normal call on it must still work (the process and runtime are fine).</summary>
-public static class Canary
+/// <summary>A plug-in kept for a whole property run: after each case, a normal call on it must still work (the process and runtime are fine).</summary>
+public sealed class Canary : IDisposable
 {
-    private static readonly Lazy<Plugin> Instance = new(() => TestPlugins.Load("echo"));
+    private readonly Plugin _plugin = TestPlugins.Load("echo");
 
     /// <summary>Throws unless a normal call works.</summary>
-    public static void Check()
+    public void Check()
     {
-        lock (Instance)
-        {
-            if (!Instance.Value.Call("echo", "canary"u8).SequenceEqual("canary"u8)) throw new PropertyViolationException("the canary plug-in answered wrongly");
-        }
+        if (!_plugin.Call("echo", "canary"u8).SequenceEqual("canary"u8)) throw new PropertyViolationException("the canary plug-in answered wrongly");
     }
+
+    /// <inheritdoc/>
+    public void Dispose() => _plugin.Dispose();
 }

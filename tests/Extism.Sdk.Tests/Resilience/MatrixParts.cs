@@ -94,9 +94,10 @@ public sealed class CallTarget : IDisposable
     }
 
     /// <summary>WASI for the C guest; fuel where the kind needs it (or as a backstop for cancels).</summary>
-    public static PluginInitializationOptions OptionsFor(MatrixGuest guest, FailureKind kind) => new()
+    public static PluginInitializationOptions OptionsFor(MatrixGuest guest, FailureKind kind, bool recycle = true) => new()
     {
         WithWasi = guest == MatrixGuest.C,
+        RecycleAfterFailure = recycle,
         FuelLimit = kind switch
         {
             FailureKind.Fuel => FailureMatrix.SmallFuel,
@@ -110,10 +111,10 @@ public sealed class CallTarget : IDisposable
     /// Makes the target. A compiled plug-in is disposed as soon as its instance exists: an
     /// instance must stay usable (and heal) without its compiled plug-in.
     /// </summary>
-    public static CallTarget Create(MatrixGuest guest, FailureKind kind, MatrixHost host, HostOp op)
+    public static CallTarget Create(MatrixGuest guest, FailureKind kind, MatrixHost host, HostOp op, bool recycle = true)
     {
         Manifest manifest = ManifestFor(guest, kind);
-        PluginInitializationOptions options = OptionsFor(guest, kind);
+        PluginInitializationOptions options = OptionsFor(guest, kind, recycle);
         switch (host)
         {
             case MatrixHost.Plugin:
@@ -127,6 +128,9 @@ public sealed class CallTarget : IDisposable
                 return new CallTarget(null, new PluginPool(manifest, [op.Function], options, new PluginPoolOptions { MaxSize = 1 }));
         }
     }
+
+    /// <summary>How often the plug-in replaced its native instance; null for a pool.</summary>
+    public long? RecycleCount => _plugin?.RecycleCount;
 
     /// <summary>Calls an export; the output is copied.</summary>
     public byte[] Call(string export, byte[] input, CancellationToken token)

@@ -6,10 +6,11 @@ namespace Extism.Sdk.Tests.Resilience;
 /// <summary>
 /// The CsCheck properties (Properties.cs explains the invariants), each with
 /// EXTISM_PROPERTY_ITERATIONS cases (default 300). A failure message holds CsCheck's seed and
-/// how to replay it (CsCheck_Seed).
+/// how to replay it (CsCheck_Seed). The class runs alone and ends with every leak count back
+/// where it started (LeakCheck).
 /// </summary>
-[Collection(PropertyCollection.Name)]
-public class PropertyTests(ITestOutputHelper output)
+[Collection(LeakCheckedCollection.Name)]
+public class PropertyTests(ITestOutputHelper output) : IClassFixture<LeakCheck>
 {
     [Fact]
     public void GeneratedManifestObjects() => ManifestProperties.ManifestObjects(output.WriteLine);
@@ -25,11 +26,4 @@ public class PropertyTests(ITestOutputHelper output)
 
     [Fact]
     public void GeneratedCancelAndDisposeTimings() => CallProperties.CancelDisposeTimings(output.WriteLine);
-}
-
-/// <summary>The properties run one after another (not beside each other), so their timings and, later, leak counts are their own.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class PropertyCollection
-{
-    public const string Name = "Properties";
 }
