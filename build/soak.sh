@@ -8,6 +8,7 @@
 #
 #   build/soak.sh                 full run (long: tens of minutes)
 #   build/soak.sh --quick         small counts, for CI (RSS growth printed, not judged)
+#   build/soak.sh --scale=0.1     a tenth of the full counts
 #   build/soak.sh [--quick] cycles mixed matrix props   only the phases named
 #
 # Exit code 0 only when every check passed. Output also goes to artifacts/soak/<mode>-<UTC>.log.
@@ -18,7 +19,7 @@ mode=full
 for arg in "$@"; do
   case "$arg" in
     --quick) mode=quick ;;
-    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
   esac
 done
 # libextism 1.41 captures a backtrace on every call when these are set (see build/bench.sh).

@@ -13,14 +13,18 @@ using Extism.Sdk.Tests.Resilience;
 // back at their baseline when it ends, and (full mode) that RSS grew less than 5% from its
 // second tenth to its last. Exit code 0 only when every check passed.
 bool quick = args.Contains("--quick");
+// --scale=F runs F times the full counts (e.g. 0.1 where a full run does not fit the time).
+double factor = args.FirstOrDefault(a => a.StartsWith("--scale=", StringComparison.Ordinal)) is { } f
+    ? double.Parse(f["--scale=".Length..], System.Globalization.CultureInfo.InvariantCulture)
+    : 1.0;
 string[] only = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var scale = quick
     ? (Cycles: 1_000L, Mixed: 10_000L, Matrix: 40, Props: 50L)
-    : (Cycles: 100_000L, Mixed: 1_000_000L, Matrix: 5_000, Props: 10_000L);
+    : (Cycles: (long)(100_000 * factor), Mixed: (long)(1_000_000 * factor), Matrix: (int)(5_000 * factor), Props: (long)(10_000 * factor));
 var results = new List<(string Check, bool Passed, string Detail)>();
 var total = Stopwatch.StartNew();
 
-Console.WriteLine($"soak ({(quick ? "quick" : "full")}): libextism {Plugin.ExtismVersion()}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+Console.WriteLine($"soak ({(quick ? "quick" : factor == 1.0 ? "full" : $"scale {factor}")}): cycles {scale.Cycles}, mixed {scale.Mixed}, matrix {scale.Matrix}/cell, properties {scale.Props} cases; libextism {Plugin.ExtismVersion()}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 Console.WriteLine($"  start: {Meter.Line()}");
 if (!Meter.HasLeakTracker) Console.WriteLine("  note: this SDK build has no LeakTracker; leak counts are not checked");
 
