@@ -147,7 +147,10 @@ Run("props", () =>
         }
         catch (Exception e)
         {
-            Record($"property: {name} ({scale.Props} cases)", false, e.Message);
+            // CsCheck's message holds the seed; the case's own failure is further in.
+            string causes = "";
+            for (Exception? inner = e.InnerException?.InnerException; inner is not null; inner = inner.InnerException) causes += "\n    caused by " + FailureMatrix.Describe(inner);
+            Record($"property: {name} ({scale.Props} cases)", false, e.Message + causes);
         }
         Console.WriteLine($"  [props] {name}: {watch.Elapsed.TotalSeconds:F1} s {Meter.Line()}");
     }
