@@ -94,14 +94,28 @@ c_reactor() { # c_reactor <name>: exports + _initialize, no main
     report "$1" "c/$1.c"
 }
 
+# Fails the build unless export <func> of <name> moves __stack_pointer itself:
+# the frames plug-ins exist to keep frames on the shadow stack.
+require_shadow_frame() { # require_shadow_frame <name> <func>
+    wasm-objdump -d "$out/$1.wasm" |
+        awk -v f="<$2>:" 'index($0, f) && /func\[[0-9]+\] </ {p = 1; next}
+            /func\[[0-9]+\] </ {p = 0}
+            p && /global.set 0 <__stack_pointer>/ {found = 1}
+            END {exit !found}' ||
+        die "$1.wasm: export $2 does not set __stack_pointer"
+}
+
 c_command() { # c_command <name>: _start runs main
     clang-14 "${CFLAGS[@]}" -mexec-model=command -o "$out/$1.wasm" "c/$1.c"
     report "$1" "c/$1.c"
 }
 
-assemblyscript() { # assemblyscript <name>
-    (cd as && node_modules/.bin/asc "assembly/$1.ts" --outFile "../$out/$1.wasm" \
-        --optimize --use abort=assembly/common/abortHandler)
+assemblyscript() { # assemblyscript <name> [extra asc options...]
+    local name="$1"
+    shift
+    (cd as && node_modules/.bin/asc "assembly/$name.ts" --outFile "../$out/$name.wasm" \
+        --optimize --use abort=assembly/common/abortHandler "$@")
+    set -- "$name"
     forbid_import "$1" env
     report "$1" "as/assembly/$1.ts"
 }
@@ -120,8 +134,17 @@ done
 c_reactor wasi
 c_command command
 
+# frames.wasm: a 32 KiB shadow stack placed first in memory (as Rust places it), so
+# a few dozen aborted calls overflow it (see README.md). Needs WASI (exit_3).
+clang-14 "${CFLAGS[@]}" -mexec-model=reactor -Wl,-z,stack-size=32768 -Wl,--stack-first \
+    -o "$out/frames.wasm" c/frames.c
+report frames c/frames.c
+for f in echo probe call_host trap spin grow exit_3; do require_shadow_frame frames "$f"; done
+
 assemblyscript greet
 assemblyscript kv
+# A 1 KiB shadow stack instead of asc's 32 KiB, so a few dozen aborted calls overflow it.
+assemblyscript frames_as --stackSize 1024
 
 # Every module: nothing from `env`, which no Extism host provides.
 for f in "$out"/*.wasm; do
