@@ -196,7 +196,7 @@ public sealed partial class PluginPool
     /// </summary>
     private bool WasInterruptedBySibling(PoolGeneration generation, Plugin plugin, long started)
     {
-        if (_isolation == PluginPoolIsolation.EnginePerInstance || !plugin.FromCompiledPlugin) return false;
+        if (_isolation == PluginPoolIsolation.EnginePerInstance || !plugin.FromCompiledPlugin || _draining) return false;
         // Unknown manifest timeout (CompiledPlugin or factory source): assume a sibling, and let
         // MaxInterruptionRetries bound the cost if it really was this call's own deadline.
         if (!generation.TimeoutKnown || generation.Timeout is not { } deadline) return true;
