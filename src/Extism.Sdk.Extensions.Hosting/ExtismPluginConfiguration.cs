@@ -48,10 +48,12 @@ internal static class ExtismPluginConfiguration
                 // Relative to the application's directory (where its files are deployed), not to the
                 // working directory, which depends on how the process was started.
                 manifest.Sources.Add(new PathWasmSource(Path.GetFullPath(file, AppContext.BaseDirectory), name, hash));
+                options.SourceKeys.Add(at);
             }
             else if (Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
             {
                 manifest.Sources.Add(new UrlWasmSource(uri, name, hash));
+                options.SourceKeys.Add(at);
             }
             else
             {

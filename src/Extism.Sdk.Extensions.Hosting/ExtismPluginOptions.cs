@@ -40,6 +40,9 @@ public sealed class ExtismPluginOptions
     /// <summary>Problems found while reading configuration, each naming its key; reported by validation.</summary>
     internal List<string> ConfigurationErrors { get; } = [];
 
+    /// <summary>For each manifest source read from configuration, its key relative to the section ("Wasm:2"): entries that failed to read leave gaps in the list.</summary>
+    internal List<string> SourceKeys { get; } = [];
+
     /// <summary>The configuration section these options were read from (for error messages); null when set in code.</summary>
     internal string? ConfigurationPath { get; set; }
 

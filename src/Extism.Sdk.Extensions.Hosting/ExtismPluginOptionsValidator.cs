@@ -36,7 +36,8 @@ internal sealed class ExtismPluginOptionsValidator : IValidateOptions<ExtismPlug
         {
             for (int i = 0; i < manifest.Sources.Count; i++)
             {
-                string at = options.ConfigurationPath is null ? $"Manifest:Sources:{i}" : $"Wasm:{i}";
+                string at = options.ConfigurationPath is null ? $"Manifest:Sources:{i}"
+                    : i < options.SourceKeys.Count ? options.SourceKeys[i] : $"Wasm:{i}";
                 switch (manifest.Sources[i])
                 {
                     case null:
