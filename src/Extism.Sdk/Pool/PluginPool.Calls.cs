@@ -183,6 +183,7 @@ public sealed partial class PluginPool
                 catch (Exception e) when (CallOutcome.PoisonsInstance(e))
                 {
                     DropInstance(entry);
+                    ExtismTelemetry.InstanceRecycled(CallOutcome.ReasonName(e)); // the slot gets a fresh instance when used again
                     if (e is not ExtismTimeoutException timeout || !WasInterruptedBySibling(entry.Generation!, plugin, started)) throw;
                     if (++interruptions > _maxRetries)
                     {

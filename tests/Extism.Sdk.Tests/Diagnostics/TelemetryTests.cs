@@ -130,6 +130,22 @@ public class TelemetryTests
     }
 
     [Fact]
+    public void RecycledInstancesAreCountedWithTheirReason()
+    {
+        using var recorder = new TelemetryRecorder(activities: false);
+        using var plugin = new Plugin(TestPlugins.Manifest("outcomes"), [], withWasi: false);
+        Assert.Throws<ExtismTrapException>(() => plugin.Call("trap", []));
+        plugin.Call("busy", BitConverter.GetBytes(1L)); // runs on a fresh instance
+        Assert.Equal(1, plugin.RecycleCount);
+        Measurement recycle = Assert.Single(recorder.Of("extism.plugin.recycles"));
+        Assert.Equal("trap", recycle.Tag("extism.reason"));
+
+        using var pool = new PluginPool(TestPlugins.Manifest("outcomes"), [], null, new PluginPoolOptions { MaxSize = 1 });
+        Assert.Throws<ExtismTrapException>(() => pool.Call("trap", ReadOnlySpan<byte>.Empty));
+        Assert.Equal(["trap", "trap"], recorder.Of("extism.plugin.recycles").Select(m => m.Tag("extism.reason")));
+    }
+
+    [Fact]
     public void OutcomesAreTheErrorKindsInSnakeCase()
     {
         Assert.Equal("ok", Sdk.Diagnostics.ExtismTelemetry.Outcome(null));
