@@ -40,8 +40,8 @@ internal static class ExtismTelemetry
     internal static readonly Counter<long> Calls = Meter.CreateCounter<long>(
         "extism.plugin.calls", "{call}", "Plug-in export calls, by function and outcome.");
 
-    internal static readonly Histogram<double> CallDuration = Meter.CreateHistogram<double>(
-        "extism.plugin.call.duration", "s", "Duration of plug-in export calls.");
+    internal static readonly Histogram<double> CallDuration = Seconds(
+        "extism.plugin.call.duration", "Duration of plug-in export calls.");
 
     internal static readonly Counter<long> HostCalls = Meter.CreateCounter<long>(
         "extism.host_function.calls", "{call}", "Host function calls made by plug-ins, by host function and outcome.");
@@ -52,8 +52,8 @@ internal static class ExtismTelemetry
     internal static readonly Counter<long> Recycles = Meter.CreateCounter<long>(
         "extism.plugin.recycles", "{instance}", "Instances replaced after a failure left them unusable, by reason.");
 
-    internal static readonly Histogram<double> RentDuration = Meter.CreateHistogram<double>(
-        "extism.pool.rent.duration", "s", "Time spent waiting for (and creating) a pool instance.");
+    internal static readonly Histogram<double> RentDuration = Seconds(
+        "extism.pool.rent.duration", "Time spent waiting for (and creating) a pool instance.");
 
     internal static readonly UpDownCounter<long> PoolInstances = Meter.CreateUpDownCounter<long>(
         "extism.pool.instances", "{instance}", "Pool instances, by pool and state (idle or in_use).");
@@ -172,6 +172,23 @@ internal static class ExtismTelemetry
             { "exception.stacktrace", failure.ToString() },
         };
         activity.AddEvent(new ActivityEvent("exception", default, tags));
+#endif
+    }
+
+    /// <summary>
+    /// A histogram in seconds. Exporters' default buckets (0, 5, 10, 25, ... 10000) suit
+    /// milliseconds; plug-in calls take microseconds to seconds, so on .NET 9+ the instrument
+    /// advises buckets from 10 µs to 10 s (on .NET 8 configure them in the exporter).
+    /// </summary>
+    private static Histogram<double> Seconds(string name, string description)
+    {
+#if NET9_0_OR_GREATER
+        return Meter.CreateHistogram<double>(name, "s", description, tags: null, advice: new InstrumentAdvice<double>
+        {
+            HistogramBucketBoundaries = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        });
+#else
+        return Meter.CreateHistogram<double>(name, "s", description);
 #endif
     }
 
