@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs every package of the repository into artifacts/packages:
-#   Extism.Sdk, Extism.Sdk.Extensions.Logging   (managed code, with .snupkg symbols)
+#   Extism.Sdk, Extism.Sdk.Extensions.Logging, Extism.Sdk.Extensions.Hosting   (managed code, with .snupkg symbols)
 #   Extism.Runtime.<rid>                        for each RID whose libextism is installed
 #   Extism.Runtime.All                          only when all seven RIDs are installed
 #
@@ -47,6 +47,7 @@ common=(-c "$configuration" -o "$output" --artifacts-path "$build_dir" -nologo -
 echo "pack: managed packages -> $output"
 dotnet pack src/Extism.Sdk/Extism.Sdk.csproj "${common[@]}"
 dotnet pack src/Extism.Sdk.Extensions.Logging/Extism.Sdk.Extensions.Logging.csproj "${common[@]}"
+dotnet pack src/Extism.Sdk.Extensions.Hosting/Extism.Sdk.Extensions.Hosting.csproj "${common[@]}"
 [[ -f README.md ]] || echo "pack: warning: no README.md at the repository root, so Extism.Sdk carries no readme" >&2
 
 rids=(linux-x64 linux-arm64 linux-musl-x64 linux-musl-arm64 osx-x64 osx-arm64 win-x64)

@@ -62,13 +62,16 @@ using (var logging = new Plugin(new Manifest(new PathWasmSource(Path.Combine(plu
     Expect("forwarded logs", "Information:info message, Warning:warn message, Error:error message", got);
 }
 
+// 5. The hosting package (HostingCheck.cs).
+await HostingCheck.RunAsync(plugins, Expect);
+
 if (failures.Count > 0)
 {
     foreach (string failure in failures) Console.Error.WriteLine("FAIL " + failure);
     Console.Error.WriteLine($"package test: {failures.Count} check(s) failed");
     return 1;
 }
-Console.WriteLine($"package test: OK (Extism.Sdk {typeof(Plugin).Assembly.GetName().Version}, count_vowels, kv host functions, logging forwarded)");
+Console.WriteLine($"package test: OK (Extism.Sdk {typeof(Plugin).Assembly.GetName().Version}, count_vowels, kv host functions, logging forwarded, hosting with reload)");
 return 0;
 
 sealed class CapturingProvider : ILoggerProvider

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Extism.Sdk.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -163,29 +164,41 @@ public sealed partial class PluginPool
         where TConsumer : struct, IOutputConsumer
     {
         int interruptions = 0;
-        while (true)
+        // One call's telemetry however often it is repeated, so the pool records it, not Plugin.
+        CallScope telemetry = default;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested(); // before touching (and then discarding) an instance
-            Plugin plugin = EnsureInstance(entry);
-            long started = Stopwatch.GetTimestamp();
-            try
+            while (true)
             {
-                plugin.CallCore(functionName, input, null, cancellationToken, ref consumer);
-                return;
-            }
-            catch (Exception e) when (CallOutcome.PoisonsInstance(e))
-            {
-                DropInstance(entry);
-                if (e is not ExtismTimeoutException timeout || !WasInterruptedBySibling(plugin, started)) throw;
-                if (++interruptions > _maxRetries)
+                cancellationToken.ThrowIfCancellationRequested(); // before touching (and then discarding) an instance
+                Plugin plugin = EnsureInstance(entry);
+                if (interruptions == 0) telemetry = ExtismTelemetry.StartCall(functionName, plugin);
+                long started = Stopwatch.GetTimestamp();
+                try
                 {
-                    // Without the manifest timeout a repeated "timeout" is most likely the call's
-                    // own deadline, so report it as that.
-                    if (!_timeoutKnown) throw;
-                    throw InterruptedBySiblings(functionName, interruptions, timeout);
+                    plugin.CallCore(functionName, input, null, cancellationToken, ref consumer, traced: false);
+                    telemetry.Complete(null);
+                    return;
                 }
-                Interlocked.Increment(ref _repeatedCalls);
+                catch (Exception e) when (CallOutcome.PoisonsInstance(e))
+                {
+                    DropInstance(entry);
+                    ExtismTelemetry.InstanceRecycled(CallOutcome.ReasonName(e)); // the slot gets a fresh instance when used again
+                    if (e is not ExtismTimeoutException timeout || !WasInterruptedBySibling(entry.Generation!, plugin, started)) throw;
+                    if (++interruptions > _maxRetries)
+                    {
+                        // Without the manifest timeout a repeated "timeout" is most likely the call's
+                        // own deadline, so report it as that.
+                        if (!entry.Generation!.TimeoutKnown) throw;
+                        throw InterruptedBySiblings(functionName, interruptions, timeout);
+                    }
+                    Interlocked.Increment(ref _repeatedCalls);
+                }
             }
+        }
+        catch (Exception e) when (telemetry.Failed(e))
+        {
+            // Never runs: the filter records the failure and lets the exception pass.
         }
     }
 
@@ -194,12 +207,12 @@ public sealed partial class PluginPool
     /// from this call's own deadline. The call's own token cannot be the cause: Plugin reports
     /// that as OperationCanceledException. Only instances sharing an engine can be hit by others.
     /// </summary>
-    private bool WasInterruptedBySibling(Plugin plugin, long started)
+    private bool WasInterruptedBySibling(PoolGeneration generation, Plugin plugin, long started)
     {
-        if (_isolation == PluginPoolIsolation.EnginePerInstance || !plugin.FromCompiledPlugin) return false;
+        if (_isolation == PluginPoolIsolation.EnginePerInstance || !plugin.FromCompiledPlugin || _draining) return false;
         // Unknown manifest timeout (CompiledPlugin or factory source): assume a sibling, and let
         // MaxInterruptionRetries bound the cost if it really was this call's own deadline.
-        if (!_timeoutKnown || _timeout is not { } deadline) return true;
+        if (!generation.TimeoutKnown || generation.Timeout is not { } deadline) return true;
         // libextism starts a call's timer after our clock starts (it does not time instantiation
         // or the input copy, and its timer thread may pick the start up late) and fires it no
         // earlier than the deadline, so a call that stopped before `deadline` elapsed on our clock
