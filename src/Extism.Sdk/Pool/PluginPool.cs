@@ -260,6 +260,7 @@ public sealed partial class PluginPool : IDisposable
         entry.Instance = null;
         instance.Dispose();
         Interlocked.Decrement(ref _live);
+        _registryBudget?.InstanceDropped(this); // PluginPool.Registry.cs
     }
 
     /// <summary>Drops a broken or unwanted entry: slots with their own engine survive (idle, empty) unless the pool is disposed.</summary>
