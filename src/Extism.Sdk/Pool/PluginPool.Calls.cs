@@ -176,12 +176,12 @@ public sealed partial class PluginPool
             catch (Exception e) when (LeavesInstanceUnusable(e))
             {
                 DropInstance(entry);
-                if (e is not ExtismTimeoutException timeout || !WasInterruptedBySibling(plugin, started)) throw;
+                if (e is not ExtismTimeoutException timeout || !WasInterruptedBySibling(entry.Generation!, plugin, started)) throw;
                 if (++interruptions > _maxRetries)
                 {
                     // Without the manifest timeout a repeated "timeout" is most likely the call's
                     // own deadline, so report it as that.
-                    if (!_timeoutKnown) throw;
+                    if (!entry.Generation!.TimeoutKnown) throw;
                     throw InterruptedBySiblings(functionName, interruptions, timeout);
                 }
                 Interlocked.Increment(ref _repeatedCalls);
@@ -194,12 +194,12 @@ public sealed partial class PluginPool
     /// from this call's own deadline. The call's own token cannot be the cause: Plugin reports
     /// that as OperationCanceledException. Only instances sharing an engine can be hit by others.
     /// </summary>
-    private bool WasInterruptedBySibling(Plugin plugin, long started)
+    private bool WasInterruptedBySibling(PoolGeneration generation, Plugin plugin, long started)
     {
         if (_isolation == PluginPoolIsolation.EnginePerInstance || !plugin.FromCompiledPlugin) return false;
         // Unknown manifest timeout (CompiledPlugin or factory source): assume a sibling, and let
         // MaxInterruptionRetries bound the cost if it really was this call's own deadline.
-        if (!_timeoutKnown || _timeout is not { } deadline) return true;
+        if (!generation.TimeoutKnown || generation.Timeout is not { } deadline) return true;
         // libextism starts a call's timer after our clock starts (it does not time instantiation
         // or the input copy, and its timer thread may pick the start up late) and fires it no
         // earlier than the deadline, so a call that stopped before `deadline` elapsed on our clock

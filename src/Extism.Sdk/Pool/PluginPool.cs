@@ -1,3 +1,5 @@
+using Extism.Sdk.Diagnostics;
+
 namespace Extism.Sdk;
 
 /// <summary>
@@ -21,19 +23,12 @@ namespace Extism.Sdk;
 /// </remarks>
 public sealed partial class PluginPool : IDisposable
 {
-    private readonly CompiledPlugin? _shared;     // the engine of SharedEngine pools (not for factories)
-    private readonly bool _ownsShared;
-    private readonly Manifest? _manifest;         // EnginePerInstance: compiled once per slot
-    private readonly HostFunction[] _functions = [];
-    private readonly PluginInitializationOptions? _pluginOptions;
+    // The code (shared engine, or manifest compiled per slot) and its options live in the current
+    // generation (_current, Generations file), which Reload replaces.
     private readonly Func<Plugin>? _factory;
     private readonly PluginPoolIsolation _isolation;
     private readonly int _rentTimeoutMs;
     private readonly int _maxRetries;
-    // The manifest timeout rounded up to whole milliseconds, as libextism receives it; only
-    // meaningful when _timeoutKnown. It tells a call's own timeout from a sibling's (Calls file).
-    private readonly TimeSpan? _timeout;
-    private readonly bool _timeoutKnown;
 
     // One permit per slot: a caller holds a permit while it holds an entry, so idle + rented
     // entries never exceed MaxSize. Created without a maximum count so that Dispose can wake
@@ -62,11 +57,9 @@ public sealed partial class PluginPool : IDisposable
         : this(options, allowPerInstance: false)
     {
         ArgumentNullException.ThrowIfNull(compiled);
-        _shared = compiled;
         // Compiled from a Manifest object, the timeout is known; from raw bytes it is not, and an
         // interruption not requested through a token cannot be attributed with certainty.
-        _timeout = compiled.ManifestTimeout;
-        _timeoutKnown = compiled.TimeoutKnown;
+        _current = PoolGeneration.Borrowed(compiled);
     }
 
     /// <summary>
@@ -85,21 +78,8 @@ public sealed partial class PluginPool : IDisposable
         : this(options, allowPerInstance: true)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        _functions = functions ?? [];
-        _pluginOptions = new PluginInitializationOptions { WithWasi = pluginOptions?.WithWasi ?? false, FuelLimit = pluginOptions?.FuelLimit };
-        _timeout = manifest.EffectiveTimeout;
-        _timeoutKnown = true;
-        var first = new CompiledPlugin(manifest, _functions, _pluginOptions);
-        if (_isolation == PluginPoolIsolation.EnginePerInstance)
-        {
-            _manifest = manifest;
-            PushIdle(new Entry(first)); // a slot with its engine, not yet an instance
-        }
-        else
-        {
-            _shared = first;
-            _ownsShared = true;
-        }
+        // EnginePerInstance: the engine compiled here (to fail early) goes to the first slot.
+        _current = PoolGeneration.Compile(1, manifest, functions, pluginOptions, _isolation);
     }
 
     /// <summary>
@@ -115,7 +95,7 @@ public sealed partial class PluginPool : IDisposable
     {
         ArgumentNullException.ThrowIfNull(factory);
         _factory = factory;
-        _timeoutKnown = false;
+        _current = PoolGeneration.Factory();
     }
 
     private PluginPool(PluginPoolOptions? options, bool allowPerInstance)
@@ -136,6 +116,7 @@ public sealed partial class PluginPool : IDisposable
         _isolation = options.Isolation;
         _slots = new SemaphoreSlim(MaxSize);
         _idle = new Entry[MaxSize];
+        _telemetry = new PoolTelemetry(options.Name ?? "default");
     }
 
     /// <summary>The most instances this pool holds at once.</summary>
@@ -186,8 +167,9 @@ public sealed partial class PluginPool : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         DrainIdle();
-        // Instances made from it keep working: libextism reference-counts the compiled code.
-        if (_ownsShared) _shared!.Dispose();
+        // Owned code goes now, or when the last rented instance comes back (libextism
+        // reference-counts compiled code, so those instances would keep working either way).
+        Volatile.Read(ref _current).Retire();
         // Wake one waiter; each waiter that wakes into a disposed pool passes the permit on (TakeEntry).
         _slots.Release();
     }
@@ -195,15 +177,21 @@ public sealed partial class PluginPool : IDisposable
     private Entry Acquire(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
+        long started = PoolTelemetry.StartRent();
         if (!_slots.Wait(_rentTimeoutMs, cancellationToken)) throw RentTimedOut();
-        return TakeEntry();
+        Entry entry = TakeEntry();
+        _telemetry.Rented(started);
+        return entry;
     }
 
     private async ValueTask<Entry> AcquireAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
+        long started = PoolTelemetry.StartRent();
         if (!await _slots.WaitAsync(_rentTimeoutMs, cancellationToken).ConfigureAwait(false)) throw RentTimedOut();
-        return TakeEntry();
+        Entry entry = TakeEntry();
+        _telemetry.Rented(started);
+        return entry;
     }
 
     private TimeoutException RentTimedOut() => new(
@@ -221,7 +209,14 @@ public sealed partial class PluginPool : IDisposable
         Entry? entry = null;
         try
         {
-            entry = PopIdle() ?? NewEntry();
+            entry = PopIdle();
+            if (entry is not null && IsStale(entry))
+            {
+                // Returned across a reload (see Return): retire it and start a fresh slot.
+                Discard(entry);
+                entry = null;
+            }
+            entry ??= new Entry();
             EnsureInstance(entry);
             return entry;
         }
@@ -233,17 +228,11 @@ public sealed partial class PluginPool : IDisposable
         }
     }
 
-    private Entry NewEntry() => _manifest is not null
-        ? new Entry(new CompiledPlugin(_manifest, _functions, _pluginOptions!))
-        : new Entry(null);
-
     /// <summary>The entry's instance, creating it when the slot has none (new slot, or replaced after a failure).</summary>
     private Plugin EnsureInstance(Entry entry)
     {
         if (entry.Instance is { } existing) return existing;
-        Plugin created = entry.Engine is { } engine ? engine.Instantiate()
-            : _factory is not null ? _factory() ?? throw new InvalidOperationException("The PluginPool factory returned null.")
-            : _shared!.Instantiate();
+        Plugin created = CreateInstance(entry);
         entry.Instance = created;
         int live = Interlocked.Increment(ref _live);
         for (int peak = Volatile.Read(ref _peak); live > peak; peak = Volatile.Read(ref _peak))
@@ -259,6 +248,9 @@ public sealed partial class PluginPool : IDisposable
         if (entry.Instance is not { } instance) return;
         entry.Instance = null;
         instance.Dispose();
+        entry.Generation!.ReleaseInstance();
+        if (entry.Idle) _telemetry.Changed(-1, 0);
+        else _telemetry.Changed(0, -1);
         Interlocked.Decrement(ref _live);
         _registryBudget?.InstanceDropped(this); // PluginPool.Registry.cs
     }
@@ -269,7 +261,7 @@ public sealed partial class PluginPool : IDisposable
         DropInstance(entry);
         if (entry.Engine is { } engine)
         {
-            if (IsDisposed)
+            if (IsDisposed || IsStale(entry))
             {
                 engine.Dispose();
                 return;
@@ -285,7 +277,7 @@ public sealed partial class PluginPool : IDisposable
         if (Interlocked.CompareExchange(ref entry.LeaseId, leaseId + 1, leaseId) != leaseId) return;
         // A lease user may call the plug-in directly and forget MarkBroken: the plug-in itself
         // remembers whether its last call failed in a way that leaves it unfit for reuse.
-        if (entry.Broken || IsDisposed || entry.Instance is { LastCallLeftInstanceUnusable: true })
+        if (entry.Broken || IsDisposed || IsStale(entry) || entry.Instance is { LastCallLeftInstanceUnusable: true })
         {
             entry.Broken = false;
             Discard(entry);
@@ -306,6 +298,8 @@ public sealed partial class PluginPool : IDisposable
             if (_idleCount == 0) return null;
             Entry entry = _idle[--_idleCount];
             _idle[_idleCount] = null!;
+            entry.Idle = false;
+            if (entry.Instance is not null) _telemetry.Changed(-1, +1);
             return entry;
         }
     }
@@ -316,6 +310,8 @@ public sealed partial class PluginPool : IDisposable
         {
             // Cannot overflow: every entry is either idle or held with one of MaxSize permits.
             _idle[_idleCount++] = entry;
+            entry.Idle = true;
+            if (entry.Instance is not null) _telemetry.Changed(+1, -1);
         }
     }
 
@@ -328,11 +324,16 @@ public sealed partial class PluginPool : IDisposable
         }
     }
 
-    /// <summary>One slot: its current instance (null until created or after a failure) and, for EnginePerInstance, its own engine.</summary>
-    internal sealed class Entry(CompiledPlugin? engine)
+    /// <summary>
+    /// One slot: its current instance (null until created or after a failure), for
+    /// EnginePerInstance its own engine, and the generation both came from (null until the first).
+    /// </summary>
+    internal sealed class Entry
     {
-        internal readonly CompiledPlugin? Engine = engine;
+        internal CompiledPlugin? Engine;
+        internal PoolGeneration? Generation;
         internal Plugin? Instance;
+        internal bool Idle;
         internal bool Broken;
         // Bumped by every return; a lease remembers the value it was issued with.
         internal int LeaseId;

@@ -62,6 +62,12 @@ public sealed class PluginPoolOptions
     /// </summary>
     public int MaxInterruptionRetries { get; set; } = 3;
 
+    /// <summary>
+    /// The pool's name in metrics (the <c>extism.pool</c> tag of <c>extism.pool.*</c> instruments).
+    /// Null (the default) names it <c>default</c>. Keep names few and fixed: each is a time series.
+    /// </summary>
+    public string? Name { get; set; }
+
     internal static int ToMilliseconds(TimeSpan? wait)
     {
         if (wait is not { } value || value == Timeout.InfiniteTimeSpan) return Timeout.Infinite;
