@@ -23,10 +23,9 @@ public sealed partial class PluginPool
     internal PluginPool(CompiledPlugin compiled, Func<Plugin> factory, IInstanceBudget budget, PluginPoolOptions? options)
         : this(options, allowPerInstance: false)
     {
-        _factory = factory;
+        _factory = factory; // takes precedence over the generation's code in CreateInstance
         _registryBudget = budget;
-        _timeout = compiled.ManifestTimeout;
-        _timeoutKnown = compiled.TimeoutKnown;
+        _current = PoolGeneration.Borrowed(compiled);
     }
 
     /// <summary>Idle slots that hold an instance (a slot whose call failed comes back empty).</summary>
@@ -45,7 +44,7 @@ public sealed partial class PluginPool
 
     /// <summary>
     /// Disposes up to <paramref name="max"/> idle instances, least recently used first, leaving at
-    /// least <paramref name="keep"/> idle slots. Rented instances are never touched. Returns how
+    /// least <paramref name="keep"/> idle instances. Rented instances are never touched. Returns how
     /// many instances were disposed.
     /// </summary>
     internal int DisposeIdle(int keep, int max)
@@ -53,9 +52,15 @@ public sealed partial class PluginPool
         Entry[] taken;
         lock (_idleLock)
         {
-            int n = Math.Min(max, _idleCount - keep);
-            if (n <= 0) return 0;
-            // The stack's bottom holds the slots returned longest ago.
+            // The stack's bottom holds the slots returned longest ago; empty slots met on the way go too.
+            int instances = 0;
+            for (int i = 0; i < _idleCount; i++) if (_idle[i].Instance is not null) instances++;
+            int n = 0;
+            for (int taking = 0; n < _idleCount && taking < max && instances - taking > keep; n++)
+            {
+                if (_idle[n].Instance is not null) taking++;
+            }
+            if (n == 0) return 0;
             taken = _idle[..n];
             Array.Copy(_idle, n, _idle, 0, _idleCount - n);
             Array.Clear(_idle, _idleCount - n, n);
@@ -64,7 +69,12 @@ public sealed partial class PluginPool
         int disposed = 0;
         foreach (Entry entry in taken)
         {
-            if (entry.Instance is not null) disposed++;
+            entry.Idle = false;
+            if (entry.Instance is not null)
+            {
+                disposed++;
+                _telemetry.Changed(-1, +1); // counted as idle until now; DropInstance counts it out as in use
+            }
             DropInstance(entry);
             entry.Engine?.Dispose();
         }

@@ -24,7 +24,9 @@ public sealed class CompilationCacheOptions
 {
     /// <summary>
     /// Directory for the cache (created if missing; a relative path is made absolute against the
-    /// current directory). The registry writes <c>extism-cache.toml</c> there and points libextism at it.
+    /// current directory). The registry writes <c>extism-cache.toml</c> there and points libextism
+    /// at it; wasmtime keeps the compiled code in its <c>wasmtime</c> subdirectory, whose unknown
+    /// files its cleanup deletes.
     /// </summary>
     public string? Directory { get; set; }
 
@@ -40,6 +42,7 @@ internal static unsafe class CompilationCache
 {
     internal const string Variable = "EXTISM_CACHE_CONFIG";
     internal const string ConfigFileName = "extism-cache.toml";
+    internal const string CacheSubdirectory = "wasmtime";
     private static readonly object Gate = new();
 
     /// <summary>The value <paramref name="options"/> gives the variable ("" turns the cache off).</summary>
@@ -57,9 +60,13 @@ internal static unsafe class CompilationCache
             if (!File.Exists(full)) throw new ArgumentException($"CompilationCacheOptions.ConfigFile '{full}' does not exist.", nameof(options));
             return full;
         }
-        string directory = Path.GetFullPath(options.Directory!);
+        string root = Path.GetFullPath(options.Directory!);
+        // The configuration must not sit inside wasmtime's own directory: its cleanup deletes
+        // files it does not recognise there (seen: the first compilation after a cleanup failed
+        // with "No such file or directory" because the configuration was gone).
+        string directory = Path.Combine(root, CacheSubdirectory);
         System.IO.Directory.CreateDirectory(directory);
-        string config = Path.Combine(directory, ConfigFileName);
+        string config = Path.Combine(root, ConfigFileName);
         // wasmtime 49 wants an absolute directory and rejects the old `enabled` key.
         string escaped = directory.Replace("\\", "\\\\").Replace("\"", "\\\"");
         string text = $"# Written by Extism.Sdk PluginRegistry: wasmtime's compilation cache for libextism.\n[cache]\ndirectory = \"{escaped}\"\n";

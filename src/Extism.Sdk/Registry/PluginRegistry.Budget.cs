@@ -10,13 +10,20 @@ public sealed partial class PluginRegistry
     /// <summary>Called by a module's pool, on the renting thread, before it instantiates: makes room or throws <see cref="RegistryBudgetFullException"/>.</summary>
     private Plugin CreateInstance(RegistryModule module)
     {
+        bool fits;
+        PluginRegistryBudget full;
         lock (_lock)
         {
-            if (!TryMakeRoom(instances: 1, module.InstanceBytes, modules: 0, out PluginRegistryBudget full)) throw new RegistryBudgetFullException(full);
-            _liveInstances++;
-            _estimatedBytes += module.InstanceBytes;
-            module.LiveInstances++;
+            fits = TryMakeRoom(instances: 1, module.InstanceBytes, modules: 0, out full);
+            if (fits)
+            {
+                _liveInstances++;
+                _estimatedBytes += module.InstanceBytes;
+                module.LiveInstances++;
+            }
         }
+        FreeEvicted();
+        if (!fits) throw new RegistryBudgetFullException(full);
         try
         {
             return module.Compiled!.Instantiate();
@@ -55,10 +62,15 @@ public sealed partial class PluginRegistry
                 {
                     _compiledModules++;
                     _estimatedBytes += module.ModuleBytes;
-                    return;
+                    changed = Task.CompletedTask;
                 }
-                changed = WatchBudget();
+                else
+                {
+                    changed = WatchBudget();
+                }
             }
+            FreeEvicted();
+            if (changed.IsCompleted) return;
             if (!await WaitForBudgetAsync(changed, ref deadline, _disposing.Token).ConfigureAwait(false)) throw Exceeded(module.Key, full);
         }
     }

@@ -30,11 +30,13 @@ public sealed partial class PluginRegistry : IDisposable
     private readonly Dictionary<string, RegistryModule> _modules = new(StringComparer.Ordinal);
     private readonly LinkedList<RegistryModule> _recency = new();
     private readonly CancellationTokenSource _disposing = new();
+    private readonly SemaphoreSlim _compilations;
     private int _compiledModules;   // compiled, or compiling with their room reserved
     private int _liveInstances;
     private long _estimatedBytes;
     private long _evictions;
     private bool _disposed;
+    private List<CompiledPlugin> _disposeLater = [];   // lock: evicted code, freed once the lock is released
 
     /// <summary>Creates a registry; compiles nothing until a key is first used.</summary>
     /// <param name="resolver">Finds the plug-in for a key (see <see cref="PluginResolver"/>).</param>
@@ -48,6 +50,7 @@ public sealed partial class PluginRegistry : IDisposable
         _options = (options ?? new PluginRegistryOptions()).Validated();
         _budgetWaitMs = _options.BudgetWaitTimeout == Timeout.InfiniteTimeSpan ? Timeout.Infinite
             : (int)Math.Min(Math.Ceiling(_options.BudgetWaitTimeout.TotalMilliseconds), int.MaxValue - 1);
+        _compilations = new SemaphoreSlim(_options.MaxConcurrentCompilations);
         if (_options.CompilationCache is { } cache) CompilationCache.Apply(cache);
     }
 
@@ -70,6 +73,12 @@ public sealed partial class PluginRegistry : IDisposable
         lock (_lock) return _modules.TryGetValue(key, out var module) && module.Compiled is not null;
     }
 
+    /// <summary>Live instances of <paramref name="key"/> (for tests and diagnostics); 0 when it is not held.</summary>
+    internal int LiveInstancesOf(string key)
+    {
+        lock (_lock) return _modules.TryGetValue(key, out var module) ? module.LiveInstances : 0;
+    }
+
     /// <summary>
     /// Forgets <paramref name="key"/>, for example after a new version was uploaded: the next call
     /// resolves and compiles it again. Calls and leases already holding the old plug-in finish on
@@ -84,8 +93,9 @@ public sealed partial class PluginRegistry : IDisposable
             if (!_modules.TryGetValue(key, out var module)) return false;
             Remove(module);
             if (module.Users == 0 && module.Compiled is not null) DisposeModule(module, "invalidated");
-            return true;
         }
+        FreeEvicted();
+        return true;
     }
 
     /// <summary>
@@ -106,6 +116,7 @@ public sealed partial class PluginRegistry : IDisposable
             }
             SignalBudget();
         }
+        FreeEvicted();
         _disposing.Cancel();
     }
 
@@ -133,10 +144,10 @@ public sealed partial class PluginRegistry : IDisposable
         }
         if (module.Ready.Task.IsCompletedSuccessfully)
         {
-            RegistryMetrics.Hits.Add(1);
+            RegistryMetrics.Hit();
             return module;
         }
-        RegistryMetrics.Misses.Add(1);
+        RegistryMetrics.Miss();
         // The compilation belongs to the registry, not to this caller: if this caller gives up,
         // others may still be waiting for it.
         if (start) _ = Task.Run(() => CompileAsync(module));
@@ -161,6 +172,7 @@ public sealed partial class PluginRegistry : IDisposable
             if (module.Removed && module.Users == 0 && module.Compiled is not null && !module.Disposed) DisposeModule(module, "invalidated");
             SignalBudget(); // an instance just went idle (evictable), or a module became unused
         }
+        FreeEvicted();
     }
 
     private async Task CompileAsync(RegistryModule module)
@@ -181,9 +193,18 @@ public sealed partial class PluginRegistry : IDisposable
             await ReserveModuleAsync(module).ConfigureAwait(false);
             reserved = true;
             var pluginOptions = definition.Options ?? new PluginInitializationOptions();
-            CompiledPlugin compiled = definition.Manifest is { } manifest
-                ? new CompiledPlugin(manifest, definition.Functions ?? [], pluginOptions)
-                : new CompiledPlugin(definition.Wasm.Span, definition.Functions ?? [], pluginOptions);
+            CompiledPlugin compiled;
+            await _compilations.WaitAsync(_disposing.Token).ConfigureAwait(false);
+            try
+            {
+                compiled = definition.Manifest is { } manifest
+                    ? new CompiledPlugin(manifest, definition.Functions ?? [], pluginOptions)
+                    : new CompiledPlugin(definition.Wasm.Span, definition.Functions ?? [], pluginOptions);
+            }
+            finally
+            {
+                _compilations.Release();
+            }
             var poolOptions = new PluginPoolOptions { MaxSize = definition.MaxInstances ?? _options.MaxInstancesPerPlugin };
             var pool = new PluginPool(compiled, () => CreateInstance(module), module, poolOptions);
             RegistryMetrics.Compiled(started, succeeded: true);
@@ -194,6 +215,7 @@ public sealed partial class PluginRegistry : IDisposable
                 // Invalidated (or the registry disposed) while compiling, and nobody waits any more.
                 if (module.Removed && module.Users == 0) DisposeModule(module, "invalidated");
             }
+            FreeEvicted();
             module.Ready.TrySetResult();
         }
         catch (Exception e)
@@ -225,7 +247,8 @@ public sealed partial class PluginRegistry : IDisposable
         Debug.Assert(module.Users == 0 && !module.Disposed);
         module.Disposed = true;
         module.Pool!.Dispose(); // drops the idle instances; each is reported to OnInstanceDropped
-        module.Compiled!.Dispose();
+        // Freeing the engine (which stops wasmtime's cache thread for it) happens after the lock.
+        _disposeLater.Add(module.Compiled!);
         Unreserve(module);
         if (reason is "module") Interlocked.Increment(ref _evictions);
         RegistryMetrics.Evicted(reason);
@@ -235,5 +258,18 @@ public sealed partial class PluginRegistry : IDisposable
     {
         _compiledModules--;
         _estimatedBytes -= module.ModuleBytes;
+    }
+
+    /// <summary>Frees code evicted under the lock. Call after releasing it, on every path that may evict.</summary>
+    private void FreeEvicted()
+    {
+        List<CompiledPlugin> evicted;
+        lock (_lock)
+        {
+            if (_disposeLater.Count == 0) return;
+            evicted = _disposeLater;
+            _disposeLater = [];
+        }
+        foreach (CompiledPlugin compiled in evicted) compiled.Dispose();
     }
 }

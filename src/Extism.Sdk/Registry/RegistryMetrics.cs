@@ -1,17 +1,29 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Extism.Sdk.Diagnostics;
 
 namespace Extism.Sdk;
 
 /// <summary>
-/// The registry's instruments, on the SDK's meter name <c>Extism.Sdk</c>: hits, misses,
-/// evictions (tagged <c>extism.reason</c>: instance, pool, module, invalidated) and compile
-/// duration in seconds. One set per process, shared by every registry.
+/// The registry's instruments, on the SDK's meter (<see cref="ExtismTelemetry.Meter"/>): hits,
+/// misses, evictions (tagged <c>extism.reason</c>: instance, pool, module, invalidated, disposed)
+/// and compile duration in seconds (tagged <c>extism.outcome</c>: ok or error). One set per
+/// process, shared by every registry. Like the rest of the SDK's telemetry, nothing is recorded
+/// (or allocated) while nobody listens.
 /// </summary>
 internal static class RegistryMetrics
 {
-    internal const string MeterName = "Extism.Sdk";
-    private static readonly Meter Meter = new(MeterName);
+    private static readonly Meter Meter = ExtismTelemetry.Meter;
+
+    internal static void Hit()
+    {
+        if (Hits.Enabled) Hits.Add(1);
+    }
+
+    internal static void Miss()
+    {
+        if (Misses.Enabled) Misses.Add(1);
+    }
 
     internal static readonly Counter<long> Hits = Meter.CreateCounter<long>("extism.registry.hits", "{call}", "Registry calls that found their plug-in compiled.");
     internal static readonly Counter<long> Misses = Meter.CreateCounter<long>("extism.registry.misses", "{call}", "Registry calls that had to wait for a compilation.");
@@ -20,13 +32,13 @@ internal static class RegistryMetrics
 
     internal static void Evicted(string reason, long count = 1)
     {
-        if (count > 0 && Evictions.Enabled) Evictions.Add(count, new KeyValuePair<string, object?>("extism.reason", reason));
+        if (count > 0 && Evictions.Enabled) Evictions.Add(count, new KeyValuePair<string, object?>(ExtismTelemetry.ReasonTag, reason));
     }
 
     internal static void Compiled(long startTimestamp, bool succeeded)
     {
         if (!CompileDuration.Enabled) return;
         CompileDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds,
-            new KeyValuePair<string, object?>("extism.outcome", succeeded ? "success" : "failure"));
+            new KeyValuePair<string, object?>(ExtismTelemetry.OutcomeTag, succeeded ? ExtismTelemetry.Ok : ExtismTelemetry.OtherError));
     }
 }
