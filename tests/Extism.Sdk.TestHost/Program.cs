@@ -62,6 +62,8 @@ try
             Console.WriteLine("done: 1");
             break;
         }
+        case "registry-cache":
+            return RegistryScenarios.Cache(args);
         default:
             Console.WriteLine($"unknown scenario '{scenario}'");
             return 2;
