@@ -81,6 +81,7 @@ public sealed partial class PluginPool
             if (entry.Instance is not null) _telemetry.Changed(-1, +1); // counted as idle until now
             DropInstance(entry);
             entry.Engine?.Dispose();
+            Forget(entry);
         }
     }
 

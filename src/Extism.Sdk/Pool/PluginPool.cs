@@ -216,7 +216,11 @@ public sealed partial class PluginPool : IDisposable
                 Discard(entry);
                 entry = null;
             }
-            entry ??= new Entry();
+            if (entry is null)
+            {
+                entry = new Entry();
+                Track(entry);
+            }
             EnsureInstance(entry);
             return entry;
         }
@@ -259,16 +263,14 @@ public sealed partial class PluginPool : IDisposable
     private void Discard(Entry entry)
     {
         DropInstance(entry);
-        if (entry.Engine is { } engine)
+        if (entry.Engine is not null && !IsDisposed && !IsStale(entry))
         {
-            if (IsDisposed || IsStale(entry))
-            {
-                engine.Dispose();
-                return;
-            }
             PushIdle(entry);
             if (IsDisposed) DrainIdle(); // Dispose ran between the check and the push
+            return;
         }
+        entry.Engine?.Dispose();
+        Forget(entry);
     }
 
     /// <summary>Gives back what a lease or a call held. Runs once per rental (the lease id guards copies of a lease).</summary>
@@ -321,6 +323,7 @@ public sealed partial class PluginPool : IDisposable
         {
             DropInstance(entry);
             entry.Engine?.Dispose();
+            Forget(entry);
         }
     }
 
