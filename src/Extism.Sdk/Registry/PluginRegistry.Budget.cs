@@ -118,6 +118,7 @@ public sealed partial class PluginRegistry
 
     private PluginBudgetExceededException Exceeded(string key, PluginRegistryBudget budget)
     {
+        Interlocked.Increment(ref _budgetFailures);
         string limit = budget switch
         {
             PluginRegistryBudget.LiveInstances => $"PluginRegistryOptions.MaxLiveInstances ({_options.MaxLiveInstances})",

@@ -35,6 +35,7 @@ public sealed partial class PluginRegistry : IDisposable
     private int _liveInstances;
     private long _estimatedBytes;
     private long _evictions;
+    private long _budgetFailures;
     private bool _disposed;
     private List<CompiledPlugin> _disposeLater = [];   // lock: evicted code, freed once the lock is released
 
@@ -65,6 +66,12 @@ public sealed partial class PluginRegistry : IDisposable
 
     /// <summary>Instances, emptied pools and modules evicted so far (invalidations not included).</summary>
     public long Evictions => Interlocked.Read(ref _evictions);
+
+    /// <summary>Calls refused so far with a <see cref="PluginBudgetExceededException"/> (health checks watch it).</summary>
+    public long BudgetFailures => Interlocked.Read(ref _budgetFailures);
+
+    /// <summary>True once <see cref="Dispose"/> ran.</summary>
+    public bool IsDisposed { get { lock (_lock) return _disposed; } }
 
     /// <summary>True when <paramref name="key"/> is compiled and ready, so a call would not wait for a compilation.</summary>
     public bool IsCompiled(string key)
@@ -187,6 +194,7 @@ public sealed partial class PluginRegistry : IDisposable
             module.InstanceBytes = definition.InstanceMemoryEstimate ?? _options.InstanceMemoryEstimate;
             if (_options.MemoryBudget is { } budget && module.ModuleBytes + module.InstanceBytes > budget)
             {
+                Interlocked.Increment(ref _budgetFailures);
                 throw new PluginBudgetExceededException(module.Key, PluginRegistryBudget.Memory,
                     $"'{module.Key}' alone needs an estimated {module.ModuleBytes + module.InstanceBytes:N0} bytes (compiled code plus one instance), more than PluginRegistryOptions.MemoryBudget ({budget:N0}).");
             }

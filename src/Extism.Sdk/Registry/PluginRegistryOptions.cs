@@ -75,6 +75,10 @@ public sealed class PluginRegistryOptions
     /// <summary>Memory the budget counts for a compiled plug-in of <paramref name="codeBytes"/> bytes: <see cref="ModuleMemoryBase"/> + <see cref="ModuleMemoryPerCodeByte"/> × size.</summary>
     public long EstimateModuleMemory(long codeBytes) => ModuleMemoryBase + (long)(ModuleMemoryPerCodeByte * codeBytes);
 
+    /// <summary>Checks every setting; hosts call it at start so that a bad value fails early.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names it.</exception>
+    public void Validate() => Validated();
+
     internal PluginRegistryOptions Validated()
     {
         if (MaxLiveInstances < 1 || MaxLiveInstances > MaxLiveInstancesLimit)
