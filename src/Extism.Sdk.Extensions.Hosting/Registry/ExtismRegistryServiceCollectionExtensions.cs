@@ -80,15 +80,19 @@ namespace Microsoft.Extensions.DependencyInjection
         public static IHealthChecksBuilder AddExtismRegistry(this IHealthChecksBuilder builder, HealthStatus? failureStatus = null, IEnumerable<string>? tags = null)
         {
             ArgumentNullException.ThrowIfNull(builder);
+            // One instance for the process: it remembers the refusals it already reported.
+            builder.Services.TryAddSingleton(services => new PluginRegistryHealthCheck(
+                services.GetRequiredService<PluginRegistry>(), services.GetRequiredService<IOptions<PluginRegistryOptions>>().Value));
             return builder.Add(new HealthCheckRegistration("extism:registry",
-                services => new PluginRegistryHealthCheck(services.GetRequiredService<PluginRegistry>(), services.GetRequiredService<IOptions<PluginRegistryOptions>>().Value),
-                failureStatus, tags));
+                services => services.GetRequiredService<PluginRegistryHealthCheck>(), failureStatus, tags));
         }
     }
 }
 
 namespace Extism.Sdk.Extensions.Hosting
 {
+    using Microsoft.Extensions.DependencyInjection;
+
     /// <summary>Fails the host's start when the registry options are out of range, with the message naming the option.</summary>
     internal sealed class PluginRegistryOptionsValidator : IValidateOptions<PluginRegistryOptions>
     {

@@ -203,6 +203,7 @@ public sealed partial class PluginRegistry : IDisposable
             var pluginOptions = definition.Options ?? new PluginInitializationOptions();
             CompiledPlugin compiled;
             await _compilations.WaitAsync(_disposing.Token).ConfigureAwait(false);
+            started = Stopwatch.GetTimestamp(); // the metric is the compilation itself, not the waits before it
             try
             {
                 compiled = definition.Manifest is { } manifest

@@ -28,7 +28,7 @@ internal static class RegistryMetrics
     internal static readonly Counter<long> Hits = Meter.CreateCounter<long>("extism.registry.hits", "{call}", "Registry calls that found their plug-in compiled.");
     internal static readonly Counter<long> Misses = Meter.CreateCounter<long>("extism.registry.misses", "{call}", "Registry calls that had to wait for a compilation.");
     internal static readonly Counter<long> Evictions = Meter.CreateCounter<long>("extism.registry.evictions", "{eviction}", "Instances, pools and modules the registry disposed to stay within its budgets.");
-    internal static readonly Histogram<double> CompileDuration = Meter.CreateHistogram<double>("extism.registry.compile.duration", "s", "Time to resolve and compile a plug-in.");
+    internal static readonly Histogram<double> CompileDuration = Meter.CreateHistogram<double>("extism.registry.compile.duration", "s", "Time to compile a plug-in (waits for budget or a compilation slot excluded; a failed resolve counts until it failed).");
 
     internal static void Evicted(string reason, long count = 1)
     {
