@@ -2,6 +2,9 @@
 # Load-tests the HttpService sample on loopback with wrk: builds it (Release), starts it on
 # 127.0.0.1, runs wrk for DURATION (default 10s) with CONNECTIONS (default 32) connections,
 # prints requests/s and errors, and stops the server. Exits non-zero if any request failed.
+# TELEMETRY=1 turns the sample's OpenTelemetry on (metrics and traces of the Extism.Sdk sources);
+# RELOAD_EVERY=SECONDS replaces count_vowels.wasm (copy, then rename over it) that often during
+# the run, so every reload happens under load; the log's reload count is printed.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -19,10 +22,13 @@ fi
 out="$root/artifacts/samples/HttpService"
 dotnet build "$here/HttpService.csproj" -c Release -o "$out" -nologo -v:quiet
 log="$(mktemp)"
-PORT="$port" dotnet "$out/HttpService.dll" >"$log" 2>&1 &
+telemetry=false
+[[ ${TELEMETRY:-0} == 1 ]] && telemetry=true
+PORT="$port" Telemetry__Enabled="$telemetry" dotnet "$out/HttpService.dll" >"$log" 2>&1 &
 server=$!
-# Stop only the server this script started, however the script ends.
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -f "$log"' EXIT
+reloader=""
+# Stop only the processes this script started, however the script ends.
+trap '[[ -n $reloader ]] && kill "$reloader" 2>/dev/null; kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; rm -f "$log"' EXIT
 
 for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
@@ -31,6 +37,11 @@ for _ in $(seq 1 100); do
 done
 echo "loadtest: sample answer: $(curl -fsS "$url")"
 
+if [[ -n ${RELOAD_EVERY:-} ]]; then
+  wasm="$out/count_vowels.wasm"
+  ( while sleep "$RELOAD_EVERY"; do cp "$wasm" "$wasm.next" && mv -f "$wasm.next" "$wasm"; done ) &
+  reloader=$!
+fi
 result="$(wrk -t"$threads" -c"$connections" -d"$duration" --timeout 5s --latency "$url")"
 echo "$result"
 
@@ -40,5 +51,9 @@ socket="$(sed -n 's/.*Socket errors: connect \([0-9]*\), read \([0-9]*\), write 
 socket_total=0
 for n in $socket; do socket_total=$((socket_total + n)); done
 errors=$(( ${non2xx:-0} + socket_total ))
-echo "loadtest: ${rps} requests/s over ${duration} (${connections} connections), errors: ${errors} (non-2xx ${non2xx:-0}, socket ${socket_total})"
+if [[ -n $reloader ]]; then
+  kill "$reloader" 2>/dev/null; reloader=""
+  echo "loadtest: reloads during the run: $(grep -c 'reloaded: generation' "$log") ok, $(grep -c 'was not reloaded' "$log") failed"
+fi
+echo "loadtest: telemetry ${telemetry}; ${rps} requests/s over ${duration} (${connections} connections), errors: ${errors} (non-2xx ${non2xx:-0}, socket ${socket_total})"
 [[ $errors == 0 ]]

@@ -35,6 +35,19 @@ public static class ExtismRuntime
 
     /// <summary>The runtime identifier used to find the library, e.g. <c>linux-x64</c>.</summary>
     public static string RuntimeIdentifier => Platform.RuntimeIdentifier;
+
+    /// <summary>
+    /// Give every host-function call its own child activity (<c>extism.host_call {name}</c>) under
+    /// the plug-in call's <c>extism.call</c> activity, when the <c>Extism.Sdk</c> activity source
+    /// has listeners. Off by default, because a host-intensive plug-in makes thousands of host
+    /// calls per plug-in call; the <c>extism.host_function.calls</c> counter is recorded either way.
+    /// Also set by the runtime switch <c>Extism.Sdk.TraceHostFunctions</c>.
+    /// </summary>
+    public static bool TraceHostFunctions
+    {
+        get => Diagnostics.ExtismTelemetry.TraceHostFunctions;
+        set => Diagnostics.ExtismTelemetry.TraceHostFunctions = value;
+    }
 }
 
 /// <summary>

@@ -25,6 +25,9 @@ public static class Program
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--alloc") return AllocationCheck.Run();
+            if (args[i] == "--telemetry") return TelemetryPaired.Run(args.Contains("--quick"));
+            if (args[i] == "--pool-default") return PoolDefault.Run(args.Contains("--quick"));
+            if (args[i] == "--pool-memory" && i + 1 < args.Length) return PoolDefault.Memory(args[i + 1]);
             if (args[i] == "--paired" && i + 1 < args.Length) return Paired.Run(args[i + 1], args.Contains("--quick"));
             if (args[i] == "--quick") quick = true;
             else if (args[i] == "--artifacts" && i + 1 < args.Length) artifacts = args[++i];

@@ -22,6 +22,13 @@ internal readonly struct CallScope
         _metrics = metrics;
     }
 
+    /// <summary>For an exception filter: records the failure and returns false, so the exception passes untouched.</summary>
+    internal bool Failed(Exception failure)
+    {
+        Complete(failure);
+        return false;
+    }
+
     /// <summary>Records one call, its duration and its outcome; ends the activity (status Error with an exception event on failure).</summary>
     internal void Complete(Exception? failure)
     {

@@ -19,6 +19,7 @@ internal static unsafe class HostFunctionTrampolines
     {
         CallContext? context = CallContext.Current;
         HostFunction? function = null;
+        System.Diagnostics.Activity? activity = null;
         try
         {
             // After a host function failed, the guest may still reach a few more host calls before
@@ -31,11 +32,18 @@ internal static unsafe class HostFunctionTrampolines
             }
             function = (HostFunction)GCHandle.FromIntPtr((IntPtr)userData).Target!;
             var plugin = new CurrentPlugin(current, function);
+            activity = Diagnostics.ExtismTelemetry.StartHostCall(function);
             function.Callback(plugin, new Span<ExtismVal>(inputs, checked((int)inputCount)), new Span<ExtismVal>(outputs, checked((int)outputCount)));
             CheckResultTypes(function, outputs, outputCount);
+            Diagnostics.ExtismTelemetry.HostCallCompleted(function, activity, null);
         }
         catch (Exception e)
         {
+            if (function is not null)
+            {
+                // A throwing metrics listener must not unwind into native frames either.
+                try { Diagnostics.ExtismTelemetry.HostCallCompleted(function, activity, e); } catch { }
+            }
             ZeroOutputs(outputs, outputCount);
             // A body may have retyped a result before throwing: restore the declared types, which
             // the wrong-type stop below counts on.

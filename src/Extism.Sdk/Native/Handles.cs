@@ -23,6 +23,7 @@ internal sealed unsafe class PluginHandle : SafeHandle
         SetHandle((IntPtr)plugin);
         _cancel = Interop.extism_plugin_cancel_handle(this);
         Id = new Guid(new ReadOnlySpan<byte>(Interop.extism_plugin_id(this), 16), bigEndian: true);
+        Diagnostics.ExtismTelemetry.InstanceCreated();
     }
 
     public override bool IsInvalid => handle == IntPtr.Zero;
@@ -57,6 +58,7 @@ internal sealed unsafe class PluginHandle : SafeHandle
     {
         // May run free_user_data of host functions on this thread; those trampolines never throw.
         Interop.extism_plugin_free((NativePlugin*)handle);
+        Diagnostics.ExtismTelemetry.InstanceDisposed();
         return true;
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Extism.Sdk.Diagnostics;
 using Extism.Sdk.Native;
 
 namespace Extism.Sdk;
@@ -129,7 +130,8 @@ public sealed unsafe partial class Plugin : IDisposable
     /// the plug-in. Generic over a struct consumer so every output path is specialised and
     /// allocation-free. Every public call method of Plugin and PluginPool ends up here.
     /// </summary>
-    internal void CallCore<TConsumer>(string functionName, ReadOnlySpan<byte> input, object? hostContext, CancellationToken cancellationToken, ref TConsumer consumer)
+    // traced: false when the caller (a pool, which may repeat the call) records its telemetry itself.
+    internal void CallCore<TConsumer>(string functionName, ReadOnlySpan<byte> input, object? hostContext, CancellationToken cancellationToken, ref TConsumer consumer, bool traced = true)
         where TConsumer : struct, IOutputConsumer
     {
         // 1. Bytes in: the export's name as NUL-terminated UTF-8 (input is used as given).
@@ -139,6 +141,8 @@ public sealed unsafe partial class Plugin : IDisposable
         GCHandle context = hostContext is null ? default : GCHandle.Alloc(hostContext);
         PluginHandle native = _native;
         bool referenced = false;
+        // Metrics and the activity (Diagnostics/): an inert struct when nobody listens.
+        CallScope telemetry = traced ? ExtismTelemetry.StartCall(functionName, this) : default;
         try
         {
             // 2. The lock, held for the whole sequence, so a concurrent Dispose cannot free the
@@ -167,6 +171,11 @@ public sealed unsafe partial class Plugin : IDisposable
                 byte* data = length == 0 ? null : Interop.extism_plugin_output_data(plugin);
                 consumer.Consume(new ReadOnlySpan<byte>(data, (int)length));
             }
+            telemetry.Complete(null);
+        }
+        catch (Exception e) when (telemetry.Failed(e))
+        {
+            // Never runs: the filter records the failure and lets the exception pass.
         }
         finally
         {

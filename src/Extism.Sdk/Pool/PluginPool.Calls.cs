@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Extism.Sdk.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -163,29 +164,40 @@ public sealed partial class PluginPool
         where TConsumer : struct, IOutputConsumer
     {
         int interruptions = 0;
-        while (true)
+        // One call's telemetry however often it is repeated, so the pool records it, not Plugin.
+        CallScope telemetry = default;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested(); // before touching (and then discarding) an instance
-            Plugin plugin = EnsureInstance(entry);
-            long started = Stopwatch.GetTimestamp();
-            try
+            while (true)
             {
-                plugin.CallCore(functionName, input, null, cancellationToken, ref consumer);
-                return;
-            }
-            catch (Exception e) when (CallOutcome.PoisonsInstance(e))
-            {
-                DropInstance(entry);
-                if (e is not ExtismTimeoutException timeout || !WasInterruptedBySibling(entry.Generation!, plugin, started)) throw;
-                if (++interruptions > _maxRetries)
+                cancellationToken.ThrowIfCancellationRequested(); // before touching (and then discarding) an instance
+                Plugin plugin = EnsureInstance(entry);
+                if (interruptions == 0) telemetry = ExtismTelemetry.StartCall(functionName, plugin);
+                long started = Stopwatch.GetTimestamp();
+                try
                 {
-                    // Without the manifest timeout a repeated "timeout" is most likely the call's
-                    // own deadline, so report it as that.
-                    if (!entry.Generation!.TimeoutKnown) throw;
-                    throw InterruptedBySiblings(functionName, interruptions, timeout);
+                    plugin.CallCore(functionName, input, null, cancellationToken, ref consumer, traced: false);
+                    telemetry.Complete(null);
+                    return;
                 }
-                Interlocked.Increment(ref _repeatedCalls);
+                catch (Exception e) when (CallOutcome.PoisonsInstance(e))
+                {
+                    DropInstance(entry);
+                    if (e is not ExtismTimeoutException timeout || !WasInterruptedBySibling(entry.Generation!, plugin, started)) throw;
+                    if (++interruptions > _maxRetries)
+                    {
+                        // Without the manifest timeout a repeated "timeout" is most likely the call's
+                        // own deadline, so report it as that.
+                        if (!entry.Generation!.TimeoutKnown) throw;
+                        throw InterruptedBySiblings(functionName, interruptions, timeout);
+                    }
+                    Interlocked.Increment(ref _repeatedCalls);
+                }
             }
+        }
+        catch (Exception e) when (telemetry.Failed(e))
+        {
+            // Never runs: the filter records the failure and lets the exception pass.
         }
     }
 
