@@ -62,6 +62,8 @@ try
             Console.WriteLine("done: 1");
             break;
         }
+        case "registry-cache":
+            return RegistryScenarios.Cache(args);
         case "host-stop":
         {
             // How libextism ends a call whose host function failed (HostFunctionTrampolines.StopGuest):

@@ -256,6 +256,7 @@ public sealed partial class PluginPool : IDisposable
         if (entry.Idle) _telemetry.Changed(-1, 0);
         else _telemetry.Changed(0, -1);
         Interlocked.Decrement(ref _live);
+        _registryBudget?.InstanceDropped(this); // PluginPool.Registry.cs
     }
 
     /// <summary>Drops a broken or unwanted entry: slots with their own engine survive (idle, empty) unless the pool is disposed.</summary>

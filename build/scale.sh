@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The PluginRegistry at scale (tests/Extism.Sdk.Scale): per-instance memory figures, then the
+# simulation twice, with wasmtime's disk cache cold (a fresh directory) and warm (a new process
+# on the same directory, i.e. a restart), and one table of both runs.
+#
+#   build/scale.sh           10,000 modules, 8 callers, Zipf keys, budget 1,000 instances and 1 GiB
+#   build/scale.sh --quick   smoke run for CI: 500 modules, 1,500 calls, budget 100 instances and 128 MiB
+#
+# It fails when a call fails (wrong output or exception) or something does not build; timings
+# are reported, never asserted. Results: artifacts/scale/<mode>-<UTC time>/results.md (git-ignored).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+mode=full
+for arg in "$@"; do
+  case "$arg" in
+    --quick) mode=quick ;;
+    -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+# libextism 1.41 captures a backtrace per call when these are set (see build/bench.sh).
+unset RUST_BACKTRACE RUST_LIB_BACKTRACE
+
+out="$root/artifacts/scale/$mode-$(date -u +%Y%m%dT%H%M%SZ)"
+build_dir="$root/artifacts/scale/build"
+mkdir -p "$out" "$build_dir"
+dotnet build "$root/tests/Extism.Sdk.Scale/Extism.Sdk.Scale.csproj" -c Release -o "$build_dir" --nologo -v quiet >"$out/build.log" 2>&1 \
+  || { cat "$out/build.log"; exit 1; }
+app="$build_dir/Extism.Sdk.Scale"
+
+if [[ $mode == quick ]]; then
+  sim=(--modules 500 --calls 1500 --callers 8 --max-instances 100 --memory-mib 128)
+  measure=(--modules 20 --instances 50)
+else
+  sim=(--modules 10000 --calls 40000 --callers 8 --max-instances 1000 --memory-mib 1024)
+  measure=(--modules 200 --instances 500)
+fi
+cache="$out/cache"   # fresh: the first run compiles everything from scratch
+
+{
+  echo "# PluginRegistry scale run ($mode), $(date -u +%FT%TZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo '## Memory per compiled module and per instance (generated count-vowels WAT)'
+  echo
+  echo '```'
+  # Its own cache directory, so that the simulation's "cold" run really starts cold.
+  mkdir -p "$out/measure-cache/wasmtime"
+  printf '[cache]\ndirectory = "%s"\n' "$out/measure-cache/wasmtime" >"$out/measure-cache/config.toml"
+  EXTISM_CACHE_CONFIG="$out/measure-cache/config.toml" "$app" measure "${measure[@]}"
+  echo '```'
+  echo
+  echo '## Simulation'
+  echo
+  "$app" header
+  "$app" sim --label "cache cold" --cache-dir "$cache" "${sim[@]}"
+  "$app" sim --label "cache warm (restart)" --cache-dir "$cache" "${sim[@]}"
+} 2> >(tee "$out/stderr.log" >&2) | tee "$out/results.md"
+echo "results: $out/results.md"

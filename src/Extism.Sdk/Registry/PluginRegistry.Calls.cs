@@ -1,0 +1,105 @@
+using System.Text.Json.Serialization.Metadata;
+
+namespace Extism.Sdk;
+
+// Calls and leases: hold the module, call through its pool, and wait (bounded) when a new
+// instance finds the budget full of instances in use.
+public sealed partial class PluginRegistry
+{
+    /// <summary>
+    /// Calls <paramref name="functionName"/> of the plug-in for <paramref name="key"/>: compiles it
+    /// first if needed (waiting for a compilation another caller started), rents an instance
+    /// (creating one within the budgets), calls, and returns a copy of the output, which the caller
+    /// owns. The pool's rules apply to the call itself (see <see cref="PluginPool"/>).
+    /// </summary>
+    /// <param name="key">The plug-in's key, passed to the resolver on a miss.</param>
+    /// <param name="functionName">Export of the main module.</param>
+    /// <param name="input">The plug-in's input. Must not change until the task completes.</param>
+    /// <param name="cancellationToken">Ends the wait for the compilation, the budget or an instance, or interrupts the call.</param>
+    /// <exception cref="PluginBudgetExceededException">A budget stayed full of plug-ins in use for <see cref="PluginRegistryOptions.BudgetWaitTimeout"/>.</exception>
+    /// <exception cref="ExtismException">Compiling or the call failed; a compilation failure reaches every caller that waited for it.</exception>
+    /// <exception cref="ObjectDisposedException">The registry was disposed.</exception>
+    /// <remarks>Whatever the resolver throws reaches the callers that waited for that key.</remarks>
+    public Task<byte[]> CallAsync(string key, string functionName, ReadOnlyMemory<byte> input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(functionName);
+        return RunAsync(key, (functionName, input), static (pool, state, token) => pool.CallAsync(state.functionName, state.input, token), cancellationToken);
+    }
+
+    /// <summary>Calls with UTF-8 text and returns the output decoded as UTF-8.</summary>
+    /// <inheritdoc cref="CallAsync(string, string, ReadOnlyMemory{byte}, CancellationToken)"/>
+    public Task<string> CallAsync(string key, string functionName, string input, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(functionName);
+        ArgumentNullException.ThrowIfNull(input);
+        return RunAsync(key, (functionName, input), static (pool, state, token) => pool.CallAsync(state.functionName, state.input, token), cancellationToken);
+    }
+
+    /// <summary>Sends <paramref name="input"/> as JSON and reads the output as JSON, with source-generated metadata. An empty output gives default.</summary>
+    /// <inheritdoc cref="CallAsync(string, string, ReadOnlyMemory{byte}, CancellationToken)"/>
+    public Task<TOutput?> CallAsync<TInput, TOutput>(string key, string functionName, TInput input, JsonTypeInfo<TInput> inputJsonInfo, JsonTypeInfo<TOutput?> outputJsonInfo, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(functionName);
+        ArgumentNullException.ThrowIfNull(inputJsonInfo);
+        ArgumentNullException.ThrowIfNull(outputJsonInfo);
+        return RunAsync(key, (functionName, input, inputJsonInfo, outputJsonInfo),
+            static (pool, s, token) => pool.CallAsync(s.functionName, s.input, s.inputJsonInfo, s.outputJsonInfo, token), cancellationToken);
+    }
+
+    /// <summary>
+    /// Rents an instance of the plug-in for <paramref name="key"/> for the caller's exclusive use,
+    /// compiling it first if needed. The module and the instance are never evicted while the lease
+    /// is held: dispose it promptly (a <c>using</c> statement), since a held lease also keeps budget
+    /// room from other keys.
+    /// </summary>
+    /// <inheritdoc cref="CallAsync(string, string, ReadOnlyMemory{byte}, CancellationToken)"/>
+    public async Task<PluginRegistryLease> RentAsync(string key, CancellationToken cancellationToken = default)
+    {
+        RegistryModule module = await AcquireAsync(key, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            PluginPool.Lease lease = await WithBudgetAsync(module, 0, static (pool, _, token) => pool.RentAsync(token).AsTask(), cancellationToken).ConfigureAwait(false);
+            return new PluginRegistryLease(this, module, lease);
+        }
+        catch
+        {
+            Release(module);
+            throw;
+        }
+    }
+
+    private async Task<TResult> RunAsync<TState, TResult>(string key, TState state, Func<PluginPool, TState, CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
+    {
+        RegistryModule module = await AcquireAsync(key, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await WithBudgetAsync(module, state, call, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Release(module);
+        }
+    }
+
+    /// <summary>Runs <paramref name="call"/> on the module's pool, waiting and trying again while a new instance finds no room.</summary>
+    private async Task<TResult> WithBudgetAsync<TState, TResult>(RegistryModule module, TState state, Func<PluginPool, TState, CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
+    {
+        long deadline = 0;
+        while (true)
+        {
+            Task changed;
+            lock (_lock) changed = WatchBudget(); // before the attempt, so a release during it is not missed
+            try
+            {
+                return await call(module.Pool!, state, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RegistryBudgetFullException full)
+            {
+                if (!await WaitForBudgetAsync(changed, ref deadline, cancellationToken).ConfigureAwait(false))
+                {
+                    lock (_lock) throw Exceeded(module.Key, full.Budget);
+                }
+            }
+        }
+    }
+}
