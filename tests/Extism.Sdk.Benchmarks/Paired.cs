@@ -11,7 +11,11 @@ namespace Extism.Sdk.Benchmarks;
 /// moments the process is not running at all. The figure that matters is the median over rounds
 /// of each round's ratio.
 /// The C side is native/bench.c built with -DBENCH_SHARED (build/bench.sh does that).
-/// Prints "case&lt;TAB&gt;c_ns&lt;TAB&gt;sdk_ns&lt;TAB&gt;ratio" lines (medians).
+/// When the official Extism .NET SDK is built in (<see cref="OfficialSide"/>), it is a third side
+/// of every case it can run: each round then runs C, ours, official, or the reverse, so ours is
+/// always next to both.
+/// Prints "case&lt;TAB&gt;c_ns&lt;TAB&gt;sdk_ns&lt;TAB&gt;sdk/c&lt;TAB&gt;official_ns&lt;TAB&gt;official/sdk" lines
+/// (medians; the ratios are medians of the rounds' ratios; "-" where there is no official side).
 /// </summary>
 internal static unsafe class Paired
 {
@@ -23,9 +27,13 @@ internal static unsafe class Paired
     private sealed record Item(string Name, string CCase, Action Sdk)
     {
         public long Iterations;
+        public Action? Official;
         public readonly List<double> C = [];
         public readonly List<double> Net = [];
+        public readonly List<double> Off = [];
     }
+
+    private static Func<string, Action?> s_official = _ => null;
 
     public static int Run(string library, bool quick)
     {
@@ -45,12 +53,13 @@ internal static unsafe class Paired
         calls.Setup();
         hosts.Setup();
         creation.Setup();
+        using IDisposable? official = CreateOfficial();
         try
         {
             using var raw = new RawNoop();
             Report(Measure(rounds, batchNs,
                 new Item("P1_Noop", "P1_Noop", () => calls.P1_Noop()),
-                new Item("P1_Noop_RawPInvoke", "P1_Noop", () => raw.Call())));
+                new Item("P1_Noop_RawPInvoke", "P1_Noop", () => raw.Call())), sdkOwnCost: true);
             Report(Measure(rounds, batchNs, new Item("P2_CountVowels4K", "P2_CountVowels4K", () => calls.P2_CountVowels4K())));
             var loop = Measure(rounds, batchNs,
                 new Item("P3_HostLoop_N0", "P3_HostLoop_N0", () => hosts.P3_HostLoop_N0()),
@@ -91,6 +100,7 @@ internal static unsafe class Paired
     {
         foreach (Item item in items)
         {
+            item.Official = s_official(item.Name);
             long probe = 1;
             double ns;
             while ((ns = RunC(item.CCase, probe)) < batchNs / 10) probe *= 2;
@@ -99,6 +109,11 @@ internal static unsafe class Paired
             // after the last new Tier-0 method) before anything is measured.
             long until = Environment.TickCount64 + WarmUpMs;
             while (Environment.TickCount64 < until) item.Sdk();
+            if (item.Official is { } off)
+            {
+                until = Environment.TickCount64 + WarmUpMs;
+                while (Environment.TickCount64 < until) off();
+            }
         }
         for (int r = 0; r < rounds; r++)
         {
@@ -107,11 +122,13 @@ internal static unsafe class Paired
                 if (r % 2 == 0)
                 {
                     item.C.Add(RunC(item.CCase, item.Iterations) / item.Iterations);
-                    item.Net.Add(RunSdk(item) / item.Iterations);
+                    item.Net.Add(RunSdk(item.Sdk, item.Iterations) / item.Iterations);
+                    if (item.Official is { } off) item.Off.Add(RunSdk(off, item.Iterations) / item.Iterations);
                 }
                 else
                 {
-                    item.Net.Add(RunSdk(item) / item.Iterations);
+                    if (item.Official is { } off) item.Off.Add(RunSdk(off, item.Iterations) / item.Iterations);
+                    item.Net.Add(RunSdk(item.Sdk, item.Iterations) / item.Iterations);
                     item.C.Add(RunC(item.CCase, item.Iterations) / item.Iterations);
                 }
             }
@@ -127,29 +144,51 @@ internal static unsafe class Paired
         return ns;
     }
 
-    private static double RunSdk(Item item)
+    private static double RunSdk(Action sdk, long iterations)
     {
         double start = s_now();
-        for (long i = 0; i < item.Iterations; i++) item.Sdk();
+        for (long i = 0; i < iterations; i++) sdk();
         return s_now() - start;
     }
 
-    private static void Report(Item[] items)
+    /// <summary>
+    /// The official SDK's side, when it is built in and not turned off with EXTISM_BENCH_OFFICIAL=0.
+    /// Created after ours, so libextism is already loaded from our loader's path.
+    /// </summary>
+    private static IDisposable? CreateOfficial()
+    {
+#if OFFICIAL_SDK
+        if (Environment.GetEnvironmentVariable("EXTISM_BENCH_OFFICIAL") == "0") return null;
+        var side = OfficialSide.Create(ExtismRuntime.LibraryPath);
+        s_official = side.For;
+        return side;
+#else
+        return null;
+#endif
+    }
+
+    private static void Report(Item[] items, bool sdkOwnCost = false)
     {
         foreach (Item item in items)
-        {
-            var ratios = item.Net.Zip(item.C, (n, c) => n / c).ToList();
-            Console.WriteLine($"{item.Name}\t{Median(item.C):0.0}\t{Median(item.Net):0.0}\t{Median(ratios):0.0000}");
-        }
+            Print(item.Name, item.C, item.Net, item.Off);
+        // P1: what the SDK adds to the checked native call, round by round (SDK minus raw P/Invoke).
+        if (sdkOwnCost)
+            Console.WriteLine($"P1_SdkOwnCost\t-\t{Median(items[0].Net.Zip(items[1].Net, (s, r) => s - r).ToList()):0.0}\t-\t-\t-");
     }
 
     /// <summary>Per round: (t(N=1000) - t(N=0)) / 1000 on each side, then the median of the rounds' ratios.</summary>
     private static void ReportPerHostCall(string name, Item n0, Item n1000)
     {
-        var c = n1000.C.Zip(n0.C, (a, b) => (a - b) / 1000).ToList();
-        var net = n1000.Net.Zip(n0.Net, (a, b) => (a - b) / 1000).ToList();
-        var ratios = net.Zip(c, (n, x) => n / x).ToList();
-        Console.WriteLine($"{name}\t{Median(c):0.0}\t{Median(net):0.0}\t{Median(ratios):0.0000}");
+        static List<double> PerCall(List<double> n1000, List<double> n0) => n1000.Zip(n0, (a, b) => (a - b) / 1000).ToList();
+        Print(name, PerCall(n1000.C, n0.C), PerCall(n1000.Net, n0.Net), PerCall(n1000.Off, n0.Off));
+    }
+
+    private static void Print(string name, List<double> c, List<double> net, List<double> off)
+    {
+        double sdkOverC = Median(net.Zip(c, (n, x) => n / x).ToList());
+        string official = off.Count == 0 ? "-\t-"
+            : $"{Median(off):0.0}\t{Median(off.Zip(net, (o, n) => o / n).ToList()):0.0000}";
+        Console.WriteLine($"{name}\t{Median(c):0.0}\t{Median(net):0.0}\t{sdkOverC:0.0000}\t{official}");
     }
 
     private static double Median(List<double> values)
