@@ -92,6 +92,48 @@ internal static unsafe class Paired
     }
 
     /// <summary>
+    /// Runs one case's SDK side (or, as <c>official:&lt;case&gt;</c>, the official SDK's) for the
+    /// given time and prints calls per second; a target for perf or dotnet-trace.
+    /// </summary>
+    public static int Loop(string name, double seconds)
+    {
+        bool official = name.StartsWith("official:", StringComparison.Ordinal);
+        string caseName = official ? name["official:".Length..] : name;
+        var calls = new CallBenchmarks();
+        var hosts = new HostFunctionBenchmarks();
+        var creation = new CreationBenchmarks();
+        calls.Setup();
+        hosts.Setup();
+        creation.Setup();
+        using var raw = new RawNoop();
+        using IDisposable? side = official ? CreateOfficial() : null;
+        Action? action = official ? s_official(caseName) : caseName switch
+        {
+            "P1_Noop" => () => calls.P1_Noop(),
+            "P1_Noop_RawPInvoke" => () => raw.Call(),
+            "P2_CountVowels4K" => () => calls.P2_CountVowels4K(),
+            "P3_HostLoop_N0" => () => hosts.P3_HostLoop_N0(),
+            "P3_HostLoop_N1000" => () => hosts.P3_HostLoop_N1000(),
+            "P3_HostLoop_N1000_Raw" => () => hosts.P3_HostLoop_N1000_Raw(),
+            "P4_Echo1M" => () => calls.P4_Echo1M(),
+            "P6_Instantiate_FirstCall" => () => creation.P6_Instantiate_FirstCall(),
+            "P6_New_FirstCall" => () => creation.P6_New_FirstCall(),
+            "P7_String4K" => () => calls.P7_String4K(),
+            _ => null,
+        };
+        if (action is null) throw new ArgumentException($"no loop case '{name}'");
+        long n = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            for (int i = 0; i < 1000; i++) action();
+            n += 1000;
+        }
+        Console.WriteLine($"{name}\t{n / clock.Elapsed.TotalSeconds:0} calls/s");
+        return 0;
+    }
+
+    /// <summary>
     /// Warms both sides, sizes a batch from the C side's rate, then runs the rounds: in each, every
     /// item's C batch and SDK batch back to back, the order flipped every round so that neither
     /// side always runs on the warmer cache or the quieter moment.
