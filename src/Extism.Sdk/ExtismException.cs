@@ -25,7 +25,13 @@ public enum ExtismErrorKind
     FunctionNotFound,
     /// <summary>Creating a plug-in or compiled plug-in failed (compile, link or instantiate).</summary>
     Creation,
-    /// <summary>The plug-in was interrupted by <see cref="Plugin.Cancel"/> or a cancellation token.</summary>
+    /// <summary>
+    /// A <see cref="PluginPool"/> call was interrupted by other callers' cancellations or timeouts
+    /// more often than <see cref="PluginPoolOptions.MaxInterruptionRetries"/> allows (the last
+    /// <see cref="ExtismTimeoutException"/> is the inner exception). A call's own cancellation, by
+    /// its token or <see cref="Plugin.Cancel"/>, is not reported with this kind: it throws
+    /// <see cref="OperationCanceledException"/>.
+    /// </summary>
     Cancelled,
 }
 

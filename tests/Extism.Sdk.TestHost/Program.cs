@@ -62,6 +62,26 @@ try
             Console.WriteLine("done: 1");
             break;
         }
+        case "host-stop":
+        {
+            // How libextism ends a call whose host function failed (HostFunctionTrampolines.StopGuest):
+            // a function with a result hands back a result of the wrong type, one without is cancelled.
+            int adds = 0;
+            using var addOne = HostFunction.FromMethod<long, long>("add_one", null, (_, _) => { adds++; throw new FormatException("stop"); });
+            using (var plugin = new Plugin(File.ReadAllBytes(Path.Combine(plugins, "host_loop.wasm")), [addOne], false))
+            {
+                try { plugin.Call("loop", BitConverter.GetBytes(100UL)); Console.WriteLine("typed: no exception"); }
+                catch (ExtismException e) { Console.WriteLine($"typed: {e.Kind} rc={e.ReturnCode} calls={adds}"); }
+            }
+            int pings = 0;
+            using var ping = HostFunction.FromMethod("ping", null, _ => { pings++; throw new FormatException("stop"); });
+            using (var plugin = new Plugin(File.ReadAllBytes(Path.Combine(plugins, "host_void.wasm")), [ping], false))
+            {
+                try { plugin.Call("call_ping", ReadOnlySpan<byte>.Empty); Console.WriteLine("void: no exception"); }
+                catch (ExtismException e) { Console.WriteLine($"void: {e.Kind} rc={e.ReturnCode} calls={pings}"); }
+            }
+            break;
+        }
         default:
             Console.WriteLine($"unknown scenario '{scenario}'");
             return 2;

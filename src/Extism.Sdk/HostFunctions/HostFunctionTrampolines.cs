@@ -7,7 +7,10 @@ namespace Extism.Sdk;
 /// <summary>
 /// The only code libextism calls back into. Both entry points are [UnmanagedCallersOnly]
 /// statics passed as function pointers, and neither lets an exception unwind into native frames
-/// (that would end the process).
+/// (that would end the process). The whole "a host function failed, stop the guest" policy lives
+/// here: record the failure in the call's <see cref="CallContext"/>, stop the guest
+/// (<see cref="StopGuest"/>), short-circuit any later host call of that plug-in call; the call
+/// path then reports it (<see cref="CallOutcome.ToException"/>).
 /// </summary>
 internal static unsafe class HostFunctionTrampolines
 {
@@ -23,7 +26,7 @@ internal static unsafe class HostFunctionTrampolines
             if (context is { Failed: true })
             {
                 ZeroOutputs(outputs, outputCount);
-                CallContext.StopGuest(context, outputs, outputCount);
+                StopGuest(context, outputs, outputCount);
                 return;
             }
             function = (HostFunction)GCHandle.FromIntPtr((IntPtr)userData).Target!;
@@ -44,7 +47,7 @@ internal static unsafe class HostFunctionTrampolines
             if (context is not null)
             {
                 context.RecordFailure(e, function);
-                CallContext.StopGuest(context, outputs, outputCount);
+                StopGuest(context, outputs, outputCount);
             }
             // Without a context (a host function reached outside Plugin.Call, e.g. from another
             // module's start function during creation) there is no call to fail: zeroed outputs it is.
@@ -65,6 +68,32 @@ internal static unsafe class HostFunctionTrampolines
         {
             // Nothing useful can be done on a native thread; never unwind into libextism.
         }
+    }
+
+    /// <summary>
+    /// Ends the guest's run after a host function failed, without touching any other plug-in.
+    /// The C callback cannot return an error, and a cancel would interrupt every sibling made from
+    /// the same compiled plug-in (they share one engine epoch; measured on libextism 1.41.0). So
+    /// when the function has a result we hand back a result of the wrong wasm type: wasmtime
+    /// rejects it and fails this call alone, at this very host call (rc -1; pinned per libextism
+    /// release by WrongResultTypeStopTests). Only for functions without results is a cancel used,
+    /// and only when this plug-in owns its engine; otherwise the guest runs on with every later
+    /// host call short-circuited, and the call still fails afterwards.
+    /// </summary>
+    private static void StopGuest(CallContext context, ExtismVal* outputs, ulong count)
+    {
+        if (count > 0)
+        {
+            outputs[0].t = outputs[0].t switch
+            {
+                ExtismValType.I32 => ExtismValType.I64,
+                ExtismValType.I64 => ExtismValType.I32,
+                ExtismValType.F32 => ExtismValType.F64,
+                _ => ExtismValType.F32,
+            };
+            return;
+        }
+        if (!context.Plugin.SharesEngine) context.Plugin.Cancellation.SendOnce();
     }
 
     /// <summary>

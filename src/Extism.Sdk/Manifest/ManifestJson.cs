@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Extism.Sdk;
 
@@ -19,26 +20,18 @@ internal sealed partial class ManifestJsonContext : JsonSerializerContext
 /// </summary>
 internal static class ManifestJson
 {
-    [ThreadStatic] private static PinScope? t_pins;
-
     internal static string Serialize(Manifest manifest) => JsonSerializer.Serialize(manifest, ManifestJsonContext.Default.Manifest);
 
     /// <summary>UTF-8 JSON for the native constructor; byte sources refer to arrays pinned by <paramref name="pins"/>.</summary>
     internal static byte[] SerializeForNative(Manifest manifest, PinScope pins)
     {
-        PinScope? outer = t_pins;
-        t_pins = pins;
-        try
-        {
-            return JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJsonContext.Default.Manifest);
-        }
-        finally
-        {
-            t_pins = outer;
-        }
+        // The scope travels in this serialisation's own options: a converter registered there
+        // takes precedence over the [JsonConverter] on WasmSource (which writes base64). Building
+        // the options costs microseconds, against milliseconds for the compilation that follows.
+        var options = new JsonSerializerOptions(ManifestJsonContext.Default.Options);
+        options.Converters.Add(new WasmSourceConverter(pins));
+        return JsonSerializer.SerializeToUtf8Bytes(manifest, (JsonTypeInfo<Manifest>)options.GetTypeInfo(typeof(Manifest)));
     }
-
-    internal static PinScope? CurrentPins => t_pins;
 
     /// <summary>Keeps byte arrays at fixed addresses until disposed.</summary>
     internal sealed class PinScope : IDisposable
@@ -63,6 +56,14 @@ internal static class ManifestJson
 /// <summary>Writes each kind of wasm source in the untagged form the runtime expects.</summary>
 internal sealed class WasmSourceConverter : JsonConverter<WasmSource>
 {
+    private readonly ManifestJson.PinScope? _pins;
+
+    /// <summary>Writes byte sources as base64 (the default, through the attribute on <see cref="WasmSource"/>).</summary>
+    public WasmSourceConverter() { }
+
+    /// <summary>Writes byte sources by address, pinning each array in <paramref name="pins"/>.</summary>
+    internal WasmSourceConverter(ManifestJson.PinScope pins) => _pins = pins;
+
     public override WasmSource Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         => throw new NotSupportedException("Extism manifests are written, not read: build a Manifest in code.");
 
@@ -75,7 +76,7 @@ internal sealed class WasmSourceConverter : JsonConverter<WasmSource>
                 writer.WriteString("path", path.Path);
                 break;
             case ByteArrayWasmSource bytes:
-                if (ManifestJson.CurrentPins is { } pins)
+                if (_pins is { } pins)
                 {
                     writer.WriteStartObject("data");
                     writer.WriteNumber("ptr", (ulong)(nuint)pins.Pin(bytes.Data));

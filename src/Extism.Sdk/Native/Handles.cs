@@ -7,15 +7,51 @@ namespace Extism.Sdk.Native;
 // Dispose racing a call on another thread only marks the handle closed: the native free runs
 // when the last such reference is released, after the call has returned.
 
-/// <summary>Owns an <c>ExtismPlugin*</c>; released with <c>extism_plugin_free</c>.</summary>
+/// <summary>
+/// Owns an <c>ExtismPlugin*</c> (one native instance) with what lives inside it: its cancel
+/// handle and its id. Released with <c>extism_plugin_free</c>.
+/// </summary>
 internal sealed unsafe class PluginHandle : SafeHandle
 {
+    private readonly NativeCancelHandle* _cancel;
+
     /// <summary>Public and parameterless because LibraryImport may need to create one.</summary>
     public PluginHandle() : base(IntPtr.Zero, ownsHandle: true) { }
 
-    internal PluginHandle(NativePlugin* plugin) : this() => SetHandle((IntPtr)plugin);
+    internal PluginHandle(NativePlugin* plugin) : this()
+    {
+        SetHandle((IntPtr)plugin);
+        _cancel = Interop.extism_plugin_cancel_handle(this);
+        Id = new Guid(new ReadOnlySpan<byte>(Interop.extism_plugin_id(this), 16), bigEndian: true);
+    }
 
     public override bool IsInvalid => handle == IntPtr.Zero;
+
+    /// <summary>The runtime's id of this instance (the UUID libextism prints in its log lines).</summary>
+    internal Guid Id { get; }
+
+    /// <summary>
+    /// Interrupts the call running on this instance (and, on a shared engine, on its siblings).
+    /// The cancel handle lives inside the instance, so it is used under a reference; once the
+    /// instance is disposed and no call holds it, nothing runs and nothing is sent.
+    /// </summary>
+    internal void SendCancel()
+    {
+        bool referenced = false;
+        try
+        {
+            DangerousAddRef(ref referenced);
+            Interop.extism_plugin_cancel(_cancel);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed and no call holds it: nothing is running to cancel.
+        }
+        finally
+        {
+            if (referenced) DangerousRelease();
+        }
+    }
 
     protected override bool ReleaseHandle()
     {

@@ -9,8 +9,6 @@ public sealed partial class Plugin
     // Queues asynchronous callers of this instance without blocking thread-pool threads: only
     // the caller at the head of the queue occupies a thread (inside the plug-in's lock). Created
     // on first use; never disposed (no wait handle is ever requested from it).
-    private SemaphoreSlim? _asyncGate;
-
     private SemaphoreSlim AsyncGate
     {
         get
@@ -130,37 +128,5 @@ public sealed partial class Plugin
         {
             gate.Release();
         }
-    }
-
-    /// <summary>Copies the output into a new array the caller owns.</summary>
-    internal struct CopyConsumer : IOutputConsumer
-    {
-        public byte[]? Result;
-
-        public void Consume(ReadOnlySpan<byte> output) => Result = output.ToArray();
-    }
-
-    /// <summary>Decodes the output as UTF-8.</summary>
-    internal struct Utf8Consumer : IOutputConsumer
-    {
-        public string? Result;
-
-        public void Consume(ReadOnlySpan<byte> output) => Result = Encoding.UTF8.GetString(output);
-    }
-
-    /// <summary>Deserialises the output with source-generated metadata; empty output gives default.</summary>
-    internal struct JsonTypeInfoConsumer<T>(JsonTypeInfo<T?> typeInfo) : IOutputConsumer
-    {
-        public T? Result;
-
-        public void Consume(ReadOnlySpan<byte> output) => Result = output.IsEmpty ? default : JsonSerializer.Deserialize(output, typeInfo);
-    }
-
-    /// <summary>Hands the output, in place, to a caller's reader.</summary>
-    internal struct OutputReaderConsumer<TState, TResult>(OutputReader<TState, TResult> reader, TState state) : IOutputConsumer
-    {
-        public TResult? Result;
-
-        public void Consume(ReadOnlySpan<byte> output) => Result = reader(output, state);
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using Extism.Sdk.Native;
 
 namespace Extism.Sdk;
@@ -9,8 +8,6 @@ public delegate TResult OutputReader<in TState, out TResult>(ReadOnlySpan<byte> 
 
 public sealed partial class Plugin
 {
-    private byte[] _output = [];
-
     /// <summary>
     /// Calls an export and returns its output as a view of a buffer this plug-in owns. The view is
     /// valid until the next call on this plug-in (from any thread); copy it to keep it.
@@ -46,7 +43,7 @@ public sealed partial class Plugin
     public string Call(string functionName, string input, CancellationToken? cancellationToken = null)
     {
         using var utf8 = new Utf8Input(input, nameof(input), stackalloc byte[Utf8Input.StackSize]);
-        var consumer = new StringConsumer();
+        var consumer = new Utf8Consumer();
         CallCore(functionName, utf8.Span, null, cancellationToken ?? default, ref consumer);
         return consumer.Result!;
     }
@@ -73,12 +70,13 @@ public sealed partial class Plugin
     public TResult Call<TState, TResult>(string functionName, ReadOnlySpan<byte> input, TState state, OutputReader<TState, TResult> reader, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var consumer = new ReaderConsumer<TState, TResult>(reader, state);
+        var consumer = new OutputReaderConsumer<TState, TResult>(reader, state);
         CallCore(functionName, input, null, cancellationToken, ref consumer);
         return consumer.Result!;
     }
 
-    private void StoreOutput(ReadOnlySpan<byte> output)
+    /// <summary>Keeps a copy of the output in <c>_output</c> for the span-returning overloads (see <see cref="OwnedBufferConsumer"/>).</summary>
+    internal void StoreOutput(ReadOnlySpan<byte> output)
     {
         // Reuse the buffer; replace it when it is too small, or far too big for what it now holds.
         if (_output.Length < output.Length || (_output.Length > (1 << 20) && output.Length < _output.Length / 4))
@@ -86,45 +84,5 @@ public sealed partial class Plugin
             _output = output.Length == 0 ? [] : new byte[output.Length];
         }
         output.CopyTo(_output);
-    }
-
-    private struct OwnedBufferConsumer(Plugin plugin) : IOutputConsumer
-    {
-        public int Length;
-
-        public void Consume(ReadOnlySpan<byte> output)
-        {
-            plugin.StoreOutput(output);
-            Length = output.Length;
-        }
-    }
-
-    private struct StringConsumer : IOutputConsumer
-    {
-        public string? Result;
-
-        public void Consume(ReadOnlySpan<byte> output) => Result = Encoding.UTF8.GetString(output);
-    }
-
-    private struct BufferWriterConsumer(IBufferWriter<byte> writer) : IOutputConsumer
-    {
-        public int Written;
-
-        public void Consume(ReadOnlySpan<byte> output)
-        {
-            if (output.Length > 0)
-            {
-                output.CopyTo(writer.GetSpan(output.Length));
-                writer.Advance(output.Length);
-            }
-            Written = output.Length;
-        }
-    }
-
-    private struct ReaderConsumer<TState, TResult>(OutputReader<TState, TResult> reader, TState state) : IOutputConsumer
-    {
-        public TResult? Result;
-
-        public void Consume(ReadOnlySpan<byte> output) => Result = reader(output, state);
     }
 }

@@ -34,7 +34,7 @@ public sealed partial class Plugin
         ArgumentNullException.ThrowIfNull(inputJsonInfo);
         ArgumentNullException.ThrowIfNull(outputJsonInfo);
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(input, inputJsonInfo);
-        var consumer = new JsonConsumer<TOutput>(outputJsonInfo);
+        var consumer = new JsonTypeInfoConsumer<TOutput>(outputJsonInfo);
         CallCore(functionName, json, null, cancellationToken ?? default, ref consumer);
         return consumer.Result;
     }
@@ -57,24 +57,8 @@ public sealed partial class Plugin
     {
         ArgumentNullException.ThrowIfNull(outputJsonInfo);
         using var utf8 = new Utf8Input(input, nameof(input), stackalloc byte[Utf8Input.StackSize]);
-        var consumer = new JsonConsumer<TOutput>(outputJsonInfo);
+        var consumer = new JsonTypeInfoConsumer<TOutput>(outputJsonInfo);
         CallCore(functionName, utf8.Span, null, cancellationToken ?? default, ref consumer);
         return consumer.Result;
-    }
-
-    private struct JsonConsumer<T>(JsonTypeInfo<T?> typeInfo) : IOutputConsumer
-    {
-        public T? Result;
-
-        public void Consume(ReadOnlySpan<byte> output) => Result = output.IsEmpty ? default : JsonSerializer.Deserialize(output, typeInfo);
-    }
-
-    private struct ReflectionJsonConsumer<T>(JsonSerializerOptions options) : IOutputConsumer
-    {
-        public T? Result;
-
-        [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Only reached from the reflection overloads, which carry RequiresUnreferencedCode.")]
-        [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only reached from the reflection overloads, which carry RequiresDynamicCode.")]
-        public void Consume(ReadOnlySpan<byte> output) => Result = output.IsEmpty ? default : JsonSerializer.Deserialize<T>(output, options);
     }
 }

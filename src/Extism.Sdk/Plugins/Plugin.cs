@@ -1,6 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.Json;
 using Extism.Sdk.Native;
 
 namespace Extism.Sdk;
@@ -11,11 +9,23 @@ namespace Extism.Sdk;
 /// <see cref="CompiledPlugin"/>. Dispose it to free the native instance; disposing while another
 /// thread is in a call is safe (the instance is freed when that call returns).
 /// </summary>
+// This file holds all of a plug-in's state, its constructors and the one call path (CallCore).
+// The other Plugin.*.cs files only hold public overloads that forward here.
 public sealed unsafe partial class Plugin : IDisposable
 {
-    private readonly PluginHandle _handle;
-    private readonly NativeCancelHandle* _cancelHandle;
+    // The native instance every operation uses; one field, read once per operation under _lock.
+    private PluginHandle _native;
+    // Instances of one CompiledPlugin share its engine, and an interrupt reaches all of them.
+    private readonly CompiledPlugin? _source;
+    // Serialises every operation on the native instance (libextism's calls lock, its queries do not).
+    private readonly PluginLock _lock = new();
+    // What host-function trampolines record during a call on this plug-in.
     private readonly CallContext _context;
+    private readonly CallCancellation _cancellation;
+    // Queues asynchronous callers without blocking threads (Plugin.Async.cs); created on first use.
+    private SemaphoreSlim? _asyncGate;
+    // The buffer behind the span that the compat Call overloads return (Plugin.Calls.cs).
+    private byte[] _output = [];
     private int _disposed;
 
     /// <summary>Creates a plug-in from a manifest.</summary>
@@ -62,53 +72,28 @@ public sealed unsafe partial class Plugin : IDisposable
     }
 
     private Plugin(Manifest manifest, HostFunction[] functions, bool withWasi, long? fuelLimit)
+        : this(CreateFromManifest(manifest, functions, withWasi, fuelLimit), null)
     {
-        LibraryLoader.EnsureLoaded();
-        ManifestValidator.Validate(manifest, withWasi);
-        CheckFuel(fuelLimit);
-        using var pins = new ManifestJson.PinScope();
-        byte[] json = ManifestJson.SerializeForNative(manifest, pins);
-        _handle = Create(json, functions ?? [], withWasi, fuelLimit);
-        _cancelHandle = Interop.extism_plugin_cancel_handle(_handle);
-        _context = new CallContext(this);
-        Id = ReadId(_handle);
     }
 
     private Plugin(ReadOnlySpan<byte> wasm, HostFunction[] functions, bool withWasi, long? fuelLimit)
+        : this(CreateFromBytes(wasm, functions, withWasi, fuelLimit), null)
     {
-        LibraryLoader.EnsureLoaded();
-        if (wasm.IsEmpty) throw new ArgumentException("The wasm bytes are empty.", nameof(wasm));
-        CheckFuel(fuelLimit);
-        _handle = Create(wasm, functions ?? [], withWasi, fuelLimit);
-        _cancelHandle = Interop.extism_plugin_cancel_handle(_handle);
-        _context = new CallContext(this);
-        Id = ReadId(_handle);
     }
 
-    /// <summary>Wraps an instance made by <see cref="CompiledPlugin.Instantiate"/>.</summary>
+    /// <summary>Wraps a new native instance; <paramref name="source"/> is set for instances made by <see cref="CompiledPlugin.Instantiate"/>.</summary>
     // Host-function definitions need no reference here: each registration's GCHandle keeps its
     // definition alive until libextism frees the native function.
-    internal Plugin(PluginHandle handle, CompiledPlugin source)
+    internal Plugin(PluginHandle native, CompiledPlugin? source)
     {
-        _handle = handle;
+        _native = native;
         _source = source;
-        _cancelHandle = Interop.extism_plugin_cancel_handle(_handle);
         _context = new CallContext(this);
-        Id = ReadId(_handle);
-    }
-
-    /// <summary>Creates a plug-in from WebAssembly text. Leading white space is allowed (libextism itself needs <c>(module</c> first).</summary>
-    public static Plugin FromWat(string wat, HostFunction[]? functions = null, bool withWasi = false)
-    {
-        ArgumentNullException.ThrowIfNull(wat);
-        return new Plugin(Encoding.UTF8.GetBytes(wat.TrimStart('\uFEFF', ' ', '\t', '\r', '\n')), functions ?? [], withWasi);
+        _cancellation = new CallCancellation(this);
     }
 
     /// <summary>The runtime's id for this instance (the same UUID libextism prints in log lines).</summary>
-    public Guid Id { get; }
-
-    // Instances of one CompiledPlugin share its engine, and an interrupt reaches all of them.
-    private readonly CompiledPlugin? _source;
+    public Guid Id => _native.Id;
 
     /// <summary>True when an interrupt of this instance could reach another live instance (same compiled plug-in).</summary>
     internal bool SharesEngine => _source is { LiveInstances: > 1 };
@@ -116,11 +101,130 @@ public sealed unsafe partial class Plugin : IDisposable
     /// <summary>Made by <see cref="CompiledPlugin.Instantiate"/>: its engine is (or was) shared with any siblings.</summary>
     internal bool FromCompiledPlugin => _source is not null;
 
-    internal PluginHandle Handle => _handle;
+    /// <summary>The native instance in use. Changes only under the plug-in's lock, between calls.</summary>
+    internal PluginHandle CurrentInstance => _native;
 
-    internal CallContext Context => _context;
+    internal CallCancellation Cancellation => _cancellation;
 
     internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>
+    /// The last call ended in a way that aborted guest code mid-flight (<see cref="CallOutcome.PoisonsInstance"/>);
+    /// a pool discards such an instance instead of reusing it.
+    /// </summary>
+    internal bool LastCallLeftInstanceUnusable { get; private set; }
+
+    /// <summary>
+    /// Interrupts the call running on this plug-in, if any, from any thread. The call throws
+    /// <see cref="OperationCanceledException"/>; the plug-in stays usable. Nothing is remembered
+    /// for later calls. Instances of one <see cref="CompiledPlugin"/> share an engine, so libextism
+    /// interrupts every one of them that is mid-call at that moment.
+    /// </summary>
+    /// <returns>True when a call was running.</returns>
+    public bool Cancel() => _cancellation.Request();
+
+    /// <summary>
+    /// The one call path, top to bottom: input bytes in, the plug-in's lock, the native call, its
+    /// outcome, and the output handed to <paramref name="consumer"/> before anything else can touch
+    /// the plug-in. Generic over a struct consumer so every output path is specialised and
+    /// allocation-free. Every public call method of Plugin and PluginPool ends up here.
+    /// </summary>
+    internal void CallCore<TConsumer>(string functionName, ReadOnlySpan<byte> input, object? hostContext, CancellationToken cancellationToken, ref TConsumer consumer)
+        where TConsumer : struct, IOutputConsumer
+    {
+        // 1. Bytes in: the export's name as NUL-terminated UTF-8 (input is used as given).
+        using var name = new Utf8String(functionName, nameof(functionName), stackalloc byte[Utf8String.StackSize]);
+        PluginLock gate = EnterLock();
+        cancellationToken.ThrowIfCancellationRequested();
+        GCHandle context = hostContext is null ? default : GCHandle.Alloc(hostContext);
+        PluginHandle native = _native;
+        bool referenced = false;
+        try
+        {
+            // 2. The lock, held for the whole sequence, so a concurrent Dispose cannot free the
+            //    instance between the call and the reads of its output and error.
+            lock (gate)
+            {
+                native.DangerousAddRef(ref referenced);
+                NativePlugin* plugin = (NativePlugin*)native.DangerousGetHandle();
+                // 3. The native call.
+                int rc = Invoke(plugin, name.Span, input, context, cancellationToken);
+                byte* error = Interop.extism_plugin_error(plugin);
+                // 4. The outcome: the call's result is known here (success, or the exception it is).
+                LastCallLeftInstanceUnusable = false;
+                if (rc != 0 || error is not null || _context.Failed)
+                {
+                    Exception failure = CallOutcome.ToException(functionName, rc, error, _context, _cancellation.Requested, cancellationToken);
+                    LastCallLeftInstanceUnusable = CallOutcome.PoisonsInstance(failure);
+                    throw failure;
+                }
+                // 5. The output, read in place and handed to the consumer under the lock.
+                ulong length = Interop.extism_plugin_output_length(plugin);
+                if (length > int.MaxValue)
+                {
+                    throw new ExtismException($"Plug-in function '{functionName}' returned {length} bytes, more than a .NET span can hold.", ExtismErrorKind.Unknown, rc);
+                }
+                byte* data = length == 0 ? null : Interop.extism_plugin_output_data(plugin);
+                consumer.Consume(new ReadOnlySpan<byte>(data, (int)length));
+            }
+        }
+        finally
+        {
+            if (referenced) native.DangerousRelease();
+            if (context.IsAllocated) context.Free();
+        }
+    }
+
+    /// <summary>Step 3 of <see cref="CallCore"/>: the native call, with the call marked as running for cancels and host functions.</summary>
+    private int Invoke(NativePlugin* plugin, Span<byte> name, ReadOnlySpan<byte> input, GCHandle hostContext, CancellationToken cancellationToken)
+    {
+        CancellationTokenRegistration registration = default;
+        _cancellation.Begin();
+        CallContext? outer = CallContext.Enter(_context);
+        try
+        {
+            if (cancellationToken.CanBeCanceled)
+            {
+                registration = cancellationToken.UnsafeRegister(static state => ((CallCancellation)state!).Request(), _cancellation);
+            }
+            byte empty = 0;
+            void* context = hostContext.IsAllocated ? (void*)GCHandle.ToIntPtr(hostContext) : null;
+            fixed (byte* namePtr = name)
+            fixed (byte* inputPtr = input)
+            {
+                // libextism turns (ptr, len) into a slice first, so never hand it NULL, even for len 0.
+                byte* data = inputPtr is null ? &empty : inputPtr;
+                return Interop.extism_plugin_call_with_host_context(plugin, namePtr, data, (ulong)input.Length, context);
+            }
+        }
+        finally
+        {
+            CallContext.Exit(outer);
+            _cancellation.End();
+            registration.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Checks that the plug-in can be entered by this thread and returns its lock. A host function
+    /// of this plug-in calling back into it would deadlock in libextism; refuse it instead.
+    /// </summary>
+    private PluginLock EnterLock()
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (ProcessLogging.IsDraining) throw new InvalidOperationException("A logging sink cannot call a plug-in: libextism holds its log lock while draining.");
+#if NET9_0_OR_GREATER
+        bool held = _lock.IsHeldByCurrentThread;
+#else
+        bool held = Monitor.IsEntered(_lock);
+#endif
+        if (held)
+        {
+            throw new InvalidOperationException(
+                "Re-entrant call: a host function tried to use the plug-in that is running it. A plug-in runs one call at a time; call a different plug-in instance instead.");
+        }
+        return _lock;
+    }
 
     /// <summary>True when the main module exports <paramref name="name"/> with a callable signature (no parameters; no result or one i32).</summary>
     public bool FunctionExists(string name)
@@ -128,42 +232,20 @@ public sealed unsafe partial class Plugin : IDisposable
         using var utf8 = new Utf8String(name, nameof(name));
         lock (EnterLock())
         {
-            fixed (byte* p = utf8.Span) return Interop.extism_plugin_function_exists(_handle, p);
+            fixed (byte* p = utf8.Span) return Interop.extism_plugin_function_exists(_native, p);
         }
     }
 
     /// <summary>Frees all Extism memory blocks of the last call (its output included). Returns false if the runtime failed to.</summary>
     public bool Reset()
     {
-        lock (EnterLock()) return Interop.extism_plugin_reset(_handle);
+        lock (EnterLock()) return Interop.extism_plugin_reset(_native);
     }
 
     /// <summary>Lets the plug-in read response headers of its <c>http_request</c> calls. Call it before the first call.</summary>
     public void AllowHttpResponseHeaders()
     {
-        lock (EnterLock()) Interop.extism_plugin_allow_http_response_headers(_handle);
-    }
-
-    /// <summary>
-    /// Merges <paramref name="value"/> into the plug-in's config: each key is set, and a null value
-    /// removes the key. <paramref name="serializerOptions"/> is accepted for compatibility; only its
-    /// encoder is used. Returns false if libextism rejected the update.
-    /// </summary>
-    public bool UpdateConfig(Dictionary<string, string> value, JsonSerializerOptions serializerOptions)
-    {
-        ArgumentNullException.ThrowIfNull(value);
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = serializerOptions?.Encoder }))
-        {
-            writer.WriteStartObject();
-            foreach (KeyValuePair<string, string> pair in value)
-            {
-                if (pair.Value is null) writer.WriteNull(pair.Key);
-                else writer.WriteString(pair.Key, pair.Value);
-            }
-            writer.WriteEndObject();
-        }
-        return UpdateConfig(buffer.WrittenSpan);
+        lock (EnterLock()) Interop.extism_plugin_allow_http_response_headers(_native);
     }
 
     /// <summary>Merges a JSON object of string (or null, to remove) values into the plug-in's config. Returns false if it is not such an object.</summary>
@@ -172,15 +254,8 @@ public sealed unsafe partial class Plugin : IDisposable
         byte dummy = 0;
         lock (EnterLock())
         {
-            fixed (byte* p = json) return Interop.extism_plugin_config(_handle, p is null ? &dummy : p, (ulong)json.Length);
+            fixed (byte* p = json) return Interop.extism_plugin_config(_native, p is null ? &dummy : p, (ulong)json.Length);
         }
-    }
-
-    /// <summary>The libextism version string, e.g. <c>1.41.0</c>.</summary>
-    public static string ExtismVersion()
-    {
-        LibraryLoader.EnsureLoaded();
-        return Marshal.PtrToStringUTF8((IntPtr)Interop.extism_version()) ?? "";
     }
 
     /// <summary>
@@ -192,7 +267,25 @@ public sealed unsafe partial class Plugin : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _source?.InstanceDisposed();
         // SafeHandle reference counting defers the native free until in-flight calls release it.
-        _handle.Dispose();
+        _native.Dispose();
+    }
+
+    private static PluginHandle CreateFromManifest(Manifest manifest, HostFunction[] functions, bool withWasi, long? fuelLimit)
+    {
+        LibraryLoader.EnsureLoaded();
+        ManifestValidator.Validate(manifest, withWasi);
+        CheckFuel(fuelLimit);
+        // Byte sources go to libextism by address: pinned until the native constructor returns.
+        using var pins = new ManifestJson.PinScope();
+        return Create(ManifestJson.SerializeForNative(manifest, pins), functions, withWasi, fuelLimit);
+    }
+
+    private static PluginHandle CreateFromBytes(ReadOnlySpan<byte> wasm, HostFunction[] functions, bool withWasi, long? fuelLimit)
+    {
+        LibraryLoader.EnsureLoaded();
+        if (wasm.IsEmpty) throw new ArgumentException("The wasm bytes are empty.", nameof(wasm));
+        CheckFuel(fuelLimit);
+        return Create(wasm, functions, withWasi, fuelLimit);
     }
 
     private static void CheckFuel(long? fuelLimit)
@@ -200,11 +293,9 @@ public sealed unsafe partial class Plugin : IDisposable
         if (fuelLimit is <= 0) throw new ArgumentOutOfRangeException(nameof(fuelLimit), fuelLimit, "FuelLimit must be positive (null for no limit).");
     }
 
-    private static Guid ReadId(PluginHandle handle) => new(new ReadOnlySpan<byte>(Interop.extism_plugin_id(handle), 16), bigEndian: true);
-
     private static PluginHandle Create(ReadOnlySpan<byte> wasm, HostFunction[] functions, bool withWasi, long? fuelLimit)
     {
-        using var natives = new NativeFunctionSet(functions);
+        using var natives = new NativeFunctionSet(functions ?? []);
         byte* error = null;
         NativePlugin* plugin;
         fixed (byte* bytes = wasm)

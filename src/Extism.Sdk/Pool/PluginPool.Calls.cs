@@ -27,7 +27,7 @@ public sealed partial class PluginPool
     /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
     public byte[] Call(string functionName, ReadOnlySpan<byte> input, CancellationToken cancellationToken = default)
     {
-        var consumer = new Plugin.CopyConsumer();
+        var consumer = new CopyConsumer();
         Execute(functionName, input, cancellationToken, ref consumer);
         return consumer.Result!;
     }
@@ -37,7 +37,7 @@ public sealed partial class PluginPool
     public string Call(string functionName, string input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var consumer = new Plugin.Utf8Consumer();
+        var consumer = new Utf8Consumer();
         Execute(functionName, Encoding.UTF8.GetBytes(input), cancellationToken, ref consumer);
         return consumer.Result!;
     }
@@ -49,7 +49,7 @@ public sealed partial class PluginPool
         ArgumentNullException.ThrowIfNull(inputJsonInfo);
         ArgumentNullException.ThrowIfNull(outputJsonInfo);
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(input, inputJsonInfo);
-        var consumer = new Plugin.JsonTypeInfoConsumer<TOutput>(outputJsonInfo);
+        var consumer = new JsonTypeInfoConsumer<TOutput>(outputJsonInfo);
         Execute(functionName, json, cancellationToken, ref consumer);
         return consumer.Result;
     }
@@ -64,7 +64,7 @@ public sealed partial class PluginPool
     public TResult Call<TState, TResult>(string functionName, ReadOnlySpan<byte> input, TState state, OutputReader<TState, TResult> reader, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var consumer = new Plugin.OutputReaderConsumer<TState, TResult>(reader, state);
+        var consumer = new OutputReaderConsumer<TState, TResult>(reader, state);
         Execute(functionName, input, cancellationToken, ref consumer);
         return consumer.Result!;
     }
@@ -81,7 +81,7 @@ public sealed partial class PluginPool
         ArgumentNullException.ThrowIfNull(functionName);
         return CallAsyncCore(functionName, input, 0, static (pool, entry, name, input, _, token) =>
         {
-            var consumer = new Plugin.CopyConsumer();
+            var consumer = new CopyConsumer();
             pool.Invoke(entry, name, input.Span, token, ref consumer);
             return consumer.Result!;
         }, cancellationToken);
@@ -95,7 +95,7 @@ public sealed partial class PluginPool
         ArgumentNullException.ThrowIfNull(input);
         return CallAsyncCore(functionName, Encoding.UTF8.GetBytes(input), 0, static (pool, entry, name, input, _, token) =>
         {
-            var consumer = new Plugin.Utf8Consumer();
+            var consumer = new Utf8Consumer();
             pool.Invoke(entry, name, input.Span, token, ref consumer);
             return consumer.Result!;
         }, cancellationToken);
@@ -111,7 +111,7 @@ public sealed partial class PluginPool
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(input, inputJsonInfo);
         return CallAsyncCore(functionName, json, outputJsonInfo, static (pool, entry, name, input, info, token) =>
         {
-            var consumer = new Plugin.JsonTypeInfoConsumer<TOutput>(info);
+            var consumer = new JsonTypeInfoConsumer<TOutput>(info);
             pool.Invoke(entry, name, input.Span, token, ref consumer);
             return consumer.Result;
         }, cancellationToken);
@@ -173,7 +173,7 @@ public sealed partial class PluginPool
                 plugin.CallCore(functionName, input, null, cancellationToken, ref consumer);
                 return;
             }
-            catch (Exception e) when (LeavesInstanceUnusable(e))
+            catch (Exception e) when (CallOutcome.PoisonsInstance(e))
             {
                 DropInstance(entry);
                 if (e is not ExtismTimeoutException timeout || !WasInterruptedBySibling(plugin, started)) throw;
@@ -214,18 +214,4 @@ public sealed partial class PluginPool
         "instances of one CompiledPlugin share an engine, and libextism stops all of them together. " +
         "Raise PluginPoolOptions.MaxInterruptionRetries, or use PluginPoolIsolation.EnginePerInstance so that calls cannot interrupt each other.",
         ExtismErrorKind.Cancelled, last.ReturnCode, last);
-
-    /// <summary>
-    /// Failures after which the instance's state cannot be trusted: the guest stopped somewhere in
-    /// the middle (trap, interruption, fuel, a host function's failure), its memory hit the limit
-    /// for good (out of memory), or the instance is gone. A guest that returned an error code,
-    /// a missing export or bad arguments leave it as it was.
-    /// </summary>
-    internal static bool LeavesInstanceUnusable(Exception e) => e switch
-    {
-        OperationCanceledException or ObjectDisposedException => true,
-        ExtismException x => x.Kind is ExtismErrorKind.Trap or ExtismErrorKind.Timeout or ExtismErrorKind.FuelExhausted
-            or ExtismErrorKind.OutOfMemory or ExtismErrorKind.HostFunction or ExtismErrorKind.Cancelled or ExtismErrorKind.Unknown,
-        _ => false,
-    };
 }
