@@ -66,8 +66,8 @@ internal static unsafe class Paired
                 new Item("P3_HostLoop_N1000", "P3_HostLoop_N1000", () => hosts.P3_HostLoop_N1000()),
                 new Item("P3_HostLoop_N1000_Raw", "P3_HostLoop_N1000", () => hosts.P3_HostLoop_N1000_Raw()));
             Report(loop);
-            ReportPerHostCall("P3_PerHostCall", loop[0], loop[1]);
-            ReportPerHostCall("P3_PerHostCall_Raw", loop[0], loop[2]);
+            ReportPerHostCall("P3_PerHostCall", loop, 1);
+            ReportPerHostCall("P3_PerHostCall_Raw", loop, 2);
             Report(Measure(rounds, batchNs,
                 new Item("P4_Echo64K", "P4_Echo64K", () => calls.P4_Echo64K()),
                 new Item("P5_Echo64K_BufferWriter", "P4_Echo64K", () => calls.P5_Echo64K_BufferWriter()),
@@ -140,6 +140,11 @@ internal static unsafe class Paired
     /// </summary>
     private static Item[] Measure(int rounds, double batchNs, params Item[] items)
     {
+        // EXTISM_BENCH_ONLY=P1,P3 measures only the groups whose first case starts with one of
+        // those prefixes (the others print nothing): a quicker before/after for one change.
+        string? only = Environment.GetEnvironmentVariable("EXTISM_BENCH_ONLY");
+        if (!string.IsNullOrEmpty(only) && !only.Split(',').Any(p => items[0].Name.StartsWith(p, StringComparison.Ordinal)))
+            return [];
         foreach (Item item in items)
         {
             item.Official = s_official(item.Name);
@@ -211,6 +216,7 @@ internal static unsafe class Paired
 
     private static void Report(Item[] items, bool sdkOwnCost = false)
     {
+        if (items.Length == 0) return;
         foreach (Item item in items)
             Print(item.Name, item.C, item.Net, item.Off);
         // P1: what the SDK adds to the checked native call, round by round (SDK minus raw P/Invoke).
@@ -219,8 +225,10 @@ internal static unsafe class Paired
     }
 
     /// <summary>Per round: (t(N=1000) - t(N=0)) / 1000 on each side, then the median of the rounds' ratios.</summary>
-    private static void ReportPerHostCall(string name, Item n0, Item n1000)
+    private static void ReportPerHostCall(string name, Item[] loop, int n1000Index)
     {
+        if (loop.Length == 0) return;
+        Item n0 = loop[0], n1000 = loop[n1000Index];
         static List<double> PerCall(List<double> n1000, List<double> n0) => n1000.Zip(n0, (a, b) => (a - b) / 1000).ToList();
         Print(name, PerCall(n1000.C, n0.C), PerCall(n1000.Net, n0.Net), PerCall(n1000.Off, n0.Off));
     }
