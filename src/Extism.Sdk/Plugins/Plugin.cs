@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Extism.Sdk.Native;
 
@@ -129,6 +130,9 @@ public sealed unsafe partial class Plugin : IDisposable
     /// the plug-in. Generic over a struct consumer so every output path is specialised and
     /// allocation-free. Every public call method of Plugin and PluginPool ends up here.
     /// </summary>
+    // SkipLocalsInit: the name's stack buffer is written before it is read; zeroing 256 bytes on
+    // every call is waste (here and in the overloads that encode a string input on the stack).
+    [SkipLocalsInit]
     internal void CallCore<TConsumer>(string functionName, ReadOnlySpan<byte> input, object? hostContext, CancellationToken cancellationToken, ref TConsumer consumer)
         where TConsumer : struct, IOutputConsumer
     {
