@@ -74,7 +74,11 @@ public sealed partial class HostFunction : IDisposable
     internal int LiveRegistrations => Volatile.Read(ref _liveRegistrations);
 
     /// <summary>Called once per registration, when its GCHandle is freed.</summary>
-    internal void Released() => Interlocked.Decrement(ref _liveRegistrations);
+    internal void Released()
+    {
+        Interlocked.Decrement(ref _liveRegistrations);
+        LeakTracker.Registration(-1);
+    }
 
     internal ExtismFunction Callback { get; }
 
@@ -115,7 +119,9 @@ public sealed partial class HostFunction : IDisposable
         // Allocated last, so that nothing that can throw runs between here and the point where
         // either libextism owns the handle or it is freed below.
         GCHandle self = GCHandle.Alloc(this);
+        LeakTracker.UserData(+1);
         Interlocked.Increment(ref _liveRegistrations);
+        LeakTracker.Registration(+1);
         NativeFunction* function;
         fixed (byte* namePtr = name)
         fixed (ExtismValType* inputs = _inputTypes)
@@ -129,6 +135,7 @@ public sealed partial class HostFunction : IDisposable
         {
             Released();
             self.Free();
+            LeakTracker.UserData(-1);
             throw new ExtismException($"libextism refused host function '{Name}'.");
         }
         var handle = new FunctionHandle(function);

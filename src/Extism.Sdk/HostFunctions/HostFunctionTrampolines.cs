@@ -63,6 +63,7 @@ internal static unsafe class HostFunctionTrampolines
             GCHandle self = GCHandle.FromIntPtr((IntPtr)userData);
             (self.Target as HostFunction)?.Released();
             self.Free();
+            LeakTracker.UserData(-1);
         }
         catch
         {

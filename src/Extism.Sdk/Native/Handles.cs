@@ -21,6 +21,7 @@ internal sealed unsafe class PluginHandle : SafeHandle
     internal PluginHandle(NativePlugin* plugin) : this()
     {
         SetHandle((IntPtr)plugin);
+        LeakTracker.Plugin(+1);
         _cancel = Interop.extism_plugin_cancel_handle(this);
         Id = new Guid(new ReadOnlySpan<byte>(Interop.extism_plugin_id(this), 16), bigEndian: true);
     }
@@ -57,6 +58,7 @@ internal sealed unsafe class PluginHandle : SafeHandle
     {
         // May run free_user_data of host functions on this thread; those trampolines never throw.
         Interop.extism_plugin_free((NativePlugin*)handle);
+        LeakTracker.Plugin(-1);
         return true;
     }
 }
@@ -67,7 +69,14 @@ internal sealed unsafe class CompiledPluginHandle : SafeHandle
     /// <summary>Public and parameterless because LibraryImport may need to create one.</summary>
     public CompiledPluginHandle() : base(IntPtr.Zero, ownsHandle: true) { }
 
-    internal CompiledPluginHandle(NativeCompiledPlugin* compiled) : this() => SetHandle((IntPtr)compiled);
+    internal CompiledPluginHandle(NativeCompiledPlugin* compiled) : this()
+    {
+        SetHandle((IntPtr)compiled);
+        LeakTracker.CompiledPlugin(+1);
+    }
+
+    /// <summary>The native pointer, for callers that hold a reference (<see cref="SafeHandle.DangerousAddRef"/>) on this handle.</summary>
+    internal NativeCompiledPlugin* Pointer => (NativeCompiledPlugin*)handle;
 
     public override bool IsInvalid => handle == IntPtr.Zero;
 
@@ -75,6 +84,7 @@ internal sealed unsafe class CompiledPluginHandle : SafeHandle
     {
         // Safe while plug-ins made from it are alive: they hold their own references.
         Interop.extism_compiled_plugin_free((NativeCompiledPlugin*)handle);
+        LeakTracker.CompiledPlugin(-1);
         return true;
     }
 }
@@ -89,7 +99,11 @@ internal sealed unsafe class FunctionHandle : SafeHandle
     /// <summary>Public and parameterless because LibraryImport may need to create one.</summary>
     public FunctionHandle() : base(IntPtr.Zero, ownsHandle: true) { }
 
-    internal FunctionHandle(NativeFunction* function) : this() => SetHandle((IntPtr)function);
+    internal FunctionHandle(NativeFunction* function) : this()
+    {
+        SetHandle((IntPtr)function);
+        LeakTracker.Function(+1);
+    }
 
     public override bool IsInvalid => handle == IntPtr.Zero;
 
@@ -98,6 +112,7 @@ internal sealed unsafe class FunctionHandle : SafeHandle
     protected override bool ReleaseHandle()
     {
         Interop.extism_function_free((NativeFunction*)handle);
+        LeakTracker.Function(-1);
         return true;
     }
 }

@@ -17,8 +17,9 @@ internal static unsafe partial class Interop
         byte* wasm, ulong wasmSize, NativeFunction** functions, ulong nFunctions,
         [MarshalAs(UnmanagedType.U1)] bool withWasi, ulong fuelLimit, byte** errmsg);
 
+    /// <summary>Takes a raw pointer: callers hold a reference on the compiled plug-in's handle (see InstanceSource).</summary>
     [LibraryImport(Library)]
-    internal static partial NativePlugin* extism_plugin_new_from_compiled(CompiledPluginHandle compiled, byte** errmsg);
+    internal static partial NativePlugin* extism_plugin_new_from_compiled(NativeCompiledPlugin* compiled, byte** errmsg);
 
     [LibraryImport(Library)]
     internal static partial void extism_plugin_new_error_free(byte* err);

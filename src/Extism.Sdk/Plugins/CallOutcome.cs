@@ -81,4 +81,29 @@ internal static unsafe class CallOutcome
         ExtismException x => x.Kind is not (ExtismErrorKind.GuestError or ExtismErrorKind.NonZeroReturnCode or ExtismErrorKind.FunctionNotFound),
         _ => false,
     };
+
+    /// <summary>
+    /// The reason a poisoned instance was recycled, as metrics write it: the snake_case name of the
+    /// <see cref="ExtismErrorKind"/>, or <c>cancelled</c> for a cancelled call.
+    /// </summary>
+    internal static string ReasonName(Exception failure) => failure switch
+    {
+        OperationCanceledException => "cancelled",
+        ExtismException x => x.Kind switch
+        {
+            ExtismErrorKind.GuestError => "guest_error",
+            ExtismErrorKind.NonZeroReturnCode => "non_zero_return_code",
+            ExtismErrorKind.Trap => "trap",
+            ExtismErrorKind.Timeout => "timeout",
+            ExtismErrorKind.FuelExhausted => "fuel_exhausted",
+            ExtismErrorKind.OutOfMemory => "out_of_memory",
+            ExtismErrorKind.GuestExit => "guest_exit",
+            ExtismErrorKind.HostFunction => "host_function",
+            ExtismErrorKind.FunctionNotFound => "function_not_found",
+            ExtismErrorKind.Creation => "creation",
+            ExtismErrorKind.Cancelled => "cancelled",
+            _ => "unknown",
+        },
+        _ => "unknown",
+    };
 }

@@ -11,7 +11,10 @@ namespace Extism.Sdk;
 public sealed unsafe class CompiledPlugin : IDisposable
 {
     private readonly CompiledPluginHandle _handle;
+    private readonly bool _recycleAfterFailure = true;
     private int _liveInstances;
+    // Our own flag: the handle itself stays open while instances hold references to heal from.
+    private int _disposed;
 
     /// <summary>Compiles a manifest, with or without WASI.</summary>
     /// <exception cref="ArgumentException">The manifest is invalid; the message names the field.</exception>
@@ -31,7 +34,8 @@ public sealed unsafe class CompiledPlugin : IDisposable
         ManifestValidator.Validate(manifest, options.WithWasi);
         using var pins = new ManifestJson.PinScope();
         byte[] json = ManifestJson.SerializeForNative(manifest, pins);
-        _handle = Create(json, functions ?? [], options);
+        _handle = Compile(json, functions ?? [], options);
+        _recycleAfterFailure = options.RecycleAfterFailure;
         // Rounded like the manifest JSON, so a pool can tell its own call's timeout from a sibling's.
         ManifestTimeout = manifest.EffectiveTimeout;
         TimeoutKnown = true;
@@ -45,7 +49,8 @@ public sealed unsafe class CompiledPlugin : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         LibraryLoader.EnsureLoaded();
         if (wasm.IsEmpty) throw new ArgumentException("The wasm bytes are empty.", nameof(wasm));
-        _handle = Create(wasm, functions ?? [], options);
+        _handle = Compile(wasm, functions ?? [], options);
+        _recycleAfterFailure = options.RecycleAfterFailure;
     }
 
     /// <summary>Compiles a wasm binary (or WAT text), with or without WASI.</summary>
@@ -68,24 +73,40 @@ public sealed unsafe class CompiledPlugin : IDisposable
 
     /// <summary>
     /// Makes a new instance. Imports are linked here, so a missing host function or WASI import
-    /// fails now. The caller owns (and disposes) the returned plug-in.
+    /// fails now. The caller owns (and disposes) the returned plug-in. With
+    /// <see cref="PluginInitializationOptions.RecycleAfterFailure"/> (the default) it keeps a
+    /// reference to this compiled code to heal from, even after this object is disposed.
     /// </summary>
     /// <exception cref="ExtismException">Instantiation failed (<see cref="ExtismErrorKind.Creation"/>).</exception>
     /// <exception cref="ObjectDisposedException">This compiled plug-in was disposed.</exception>
     public Plugin Instantiate()
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
-        byte* error = null;
-        NativePlugin* plugin = Interop.extism_plugin_new_from_compiled(_handle, &error);
-        if (plugin is null) throw Plugin.CreationError(error);
-        Interlocked.Increment(ref _liveInstances);
-        return new Plugin(new PluginHandle(plugin), this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        bool referenced = false;
+        try
+        {
+            // Throws ObjectDisposedException if Dispose won the race since the check above.
+            _handle.DangerousAddRef(ref referenced);
+            PluginHandle native = InstanceSource.Instantiate(_handle);
+            InstanceSource? recycleFrom = _recycleAfterFailure ? new InstanceSource(_handle) : null;
+            Interlocked.Increment(ref _liveInstances);
+            return new Plugin(native, this, recycleFrom);
+        }
+        finally
+        {
+            if (referenced) _handle.DangerousRelease();
+        }
     }
 
     /// <summary>Frees the compiled code. Instances made from it keep working. Idempotent.</summary>
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        Volatile.Write(ref _disposed, 1);
+        _handle.Dispose();
+    }
 
-    private static CompiledPluginHandle Create(ReadOnlySpan<byte> wasm, HostFunction[] functions, PluginInitializationOptions options)
+    /// <summary>Compiles; also how <see cref="Plugin"/>'s constructors make the code they instantiate and keep.</summary>
+    internal static CompiledPluginHandle Compile(ReadOnlySpan<byte> wasm, HostFunction[] functions, PluginInitializationOptions options)
     {
         if (options.FuelLimit is <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.FuelLimit, "FuelLimit must be positive (null for no limit).");
         if (options.FuelLimit is not null && !LibraryLoader.HasCompiledFuelLimit)

@@ -9,13 +9,22 @@ namespace Extism.Sdk;
 /// (a plug-in runs one call at a time); for parallelism use several instances, e.g. from one
 /// <see cref="CompiledPlugin"/>. Dispose it to free the native instance; disposing while another
 /// thread is in a call is safe (the instance is freed when that call returns).
+/// Self-healing: after a call that aborted guest code mid-flight, the next operation runs on a
+/// fresh native instance made from the plug-in's compiled code, with everything configured
+/// carried over and the guest's own state (memory, globals, vars) starting afresh; see
+/// <see cref="PluginInitializationOptions.RecycleAfterFailure"/> and <see cref="RecycleCount"/>.
 /// </summary>
 // This file holds all of a plug-in's state, its constructors and the one call path (CallCore).
 // The other Plugin.*.cs files only hold public overloads that forward here.
 public sealed unsafe partial class Plugin : IDisposable
 {
-    // The native instance every operation uses; one field, read once per operation under _lock.
+    // The native instance every operation uses; one field, read once per operation under _lock
+    // (Native), and replaced there after a poisoning call when _recycleFrom is set.
     private PluginHandle _native;
+    // The compiled code fresh instances come from; null when self-healing is off or unavailable.
+    private readonly InstanceSource? _recycleFrom;
+    private long _recycleCount;
+    private string? _poisonReason; // why the last call poisoned the instance (CallOutcome.ReasonName)
     // Instances of one CompiledPlugin share its engine, and an interrupt reaches all of them.
     private readonly CompiledPlugin? _source;
     // Serialises every operation on the native instance (libextism's calls lock, its queries do not).
@@ -36,7 +45,7 @@ public sealed unsafe partial class Plugin : IDisposable
     /// <exception cref="ArgumentException">The manifest is invalid; the message names the field.</exception>
     /// <exception cref="ExtismException">libextism could not compile, link or instantiate it (<see cref="ExtismErrorKind.Creation"/>).</exception>
     public Plugin(Manifest manifest, HostFunction[] functions, PluginInitializationOptions options)
-        : this(manifest, functions, (options ?? throw new ArgumentNullException(nameof(options))).WithWasi, options.FuelLimit)
+        : this(CreateFromManifest(manifest, functions, options ?? throw new ArgumentNullException(nameof(options))))
     {
     }
 
@@ -50,7 +59,7 @@ public sealed unsafe partial class Plugin : IDisposable
     /// <summary>Creates a plug-in from a manifest, with or without WASI.</summary>
     /// <inheritdoc cref="Plugin(Manifest, HostFunction[], PluginInitializationOptions)"/>
     public Plugin(Manifest manifest, HostFunction[] functions, bool withWasi)
-        : this(manifest, functions, withWasi, null)
+        : this(manifest, functions, new PluginInitializationOptions { WithWasi = withWasi })
     {
     }
 
@@ -61,40 +70,47 @@ public sealed unsafe partial class Plugin : IDisposable
     /// <exception cref="ArgumentException"><paramref name="wasm"/> is empty.</exception>
     /// <exception cref="ExtismException">libextism could not compile, link or instantiate it.</exception>
     public Plugin(ReadOnlySpan<byte> wasm, HostFunction[] functions, bool withWasi)
-        : this(wasm, functions, withWasi, null)
+        : this(wasm, functions, new PluginInitializationOptions { WithWasi = withWasi })
     {
     }
 
     /// <summary>Creates a plug-in from a wasm binary with WASI and fuel options.</summary>
     /// <inheritdoc cref="Plugin(ReadOnlySpan{byte}, HostFunction[], bool)"/>
     public Plugin(ReadOnlySpan<byte> wasm, HostFunction[] functions, PluginInitializationOptions options)
-        : this(wasm, functions, (options ?? throw new ArgumentNullException(nameof(options))).WithWasi, options.FuelLimit)
+        : this(CreateFromBytes(wasm, functions, options ?? throw new ArgumentNullException(nameof(options))))
     {
     }
 
-    private Plugin(Manifest manifest, HostFunction[] functions, bool withWasi, long? fuelLimit)
-        : this(CreateFromManifest(manifest, functions, withWasi, fuelLimit), null)
-    {
-    }
-
-    private Plugin(ReadOnlySpan<byte> wasm, HostFunction[] functions, bool withWasi, long? fuelLimit)
-        : this(CreateFromBytes(wasm, functions, withWasi, fuelLimit), null)
+    private Plugin((PluginHandle Native, InstanceSource? RecycleFrom) created)
+        : this(created.Native, null, created.RecycleFrom)
     {
     }
 
     /// <summary>Wraps a new native instance; <paramref name="source"/> is set for instances made by <see cref="CompiledPlugin.Instantiate"/>.</summary>
     // Host-function definitions need no reference here: each registration's GCHandle keeps its
     // definition alive until libextism frees the native function.
-    internal Plugin(PluginHandle native, CompiledPlugin? source)
+    internal Plugin(PluginHandle native, CompiledPlugin? source, InstanceSource? recycleFrom)
     {
         _native = native;
         _source = source;
+        _recycleFrom = recycleFrom;
         _context = new CallContext(this);
         _cancellation = new CallCancellation(this);
     }
 
-    /// <summary>The runtime's id for this instance (the same UUID libextism prints in log lines).</summary>
-    public Guid Id => _native.Id;
+    /// <summary>
+    /// The runtime's id of the native instance in use (the same UUID libextism prints in log
+    /// lines). Self-healing replaces the instance, so after a recycle (see <see cref="RecycleCount"/>)
+    /// this is the new instance's id: it keeps matching the log lines, and is not a stable key.
+    /// </summary>
+    public Guid Id => Volatile.Read(ref _native).Id;
+
+    /// <summary>
+    /// How many times this plug-in replaced its native instance after a call that aborted guest
+    /// code mid-flight (see <see cref="PluginInitializationOptions.RecycleAfterFailure"/>). The
+    /// replacement happens at the next operation after such a call.
+    /// </summary>
+    public long RecycleCount => Interlocked.Read(ref _recycleCount);
 
     /// <summary>True when an interrupt of this instance could reach another live instance (same compiled plug-in).</summary>
     internal bool SharesEngine => _source is { LiveInstances: > 1 };
@@ -103,7 +119,7 @@ public sealed unsafe partial class Plugin : IDisposable
     internal bool FromCompiledPlugin => _source is not null;
 
     /// <summary>The native instance in use. Changes only under the plug-in's lock, between calls.</summary>
-    internal PluginHandle CurrentInstance => _native;
+    internal PluginHandle CurrentInstance => Volatile.Read(ref _native);
 
     internal CallCancellation Cancellation => _cancellation;
 
@@ -140,42 +156,57 @@ public sealed unsafe partial class Plugin : IDisposable
         using var name = new Utf8String(functionName, nameof(functionName), stackalloc byte[Utf8String.StackSize]);
         PluginLock gate = EnterLock();
         cancellationToken.ThrowIfCancellationRequested();
-        GCHandle context = hostContext is null ? default : GCHandle.Alloc(hostContext);
-        PluginHandle native = _native;
-        bool referenced = false;
+        GCHandle context = default;
+        PluginHandle? native = null;
+        bool locked = false, referenced = false;
         try
         {
-            // 2. The lock, held for the whole sequence, so a concurrent Dispose cannot free the
-            //    instance between the call and the reads of its output and error.
-            lock (gate)
+            // 2. The lock (waiting for it observes the token), held for the whole sequence, so a
+            //    concurrent Dispose cannot free the instance between the call and the reads of its
+            //    output and error; a poisoned instance is replaced here (Native).
+            PluginLocks.Enter(gate, cancellationToken);
+            locked = true;
+            native = Native;
+            native.DangerousAddRef(ref referenced);
+            if (hostContext is not null)
             {
-                native.DangerousAddRef(ref referenced);
-                NativePlugin* plugin = (NativePlugin*)native.DangerousGetHandle();
-                // 3. The native call.
-                int rc = Invoke(plugin, name.Span, input, context, cancellationToken);
-                byte* error = Interop.extism_plugin_error(plugin);
-                // 4. The outcome: the call's result is known here (success, or the exception it is).
-                LastCallLeftInstanceUnusable = false;
-                if (rc != 0 || error is not null || _context.Failed)
-                {
-                    Exception failure = CallOutcome.ToException(functionName, rc, error, _context, _cancellation.Requested, cancellationToken);
-                    LastCallLeftInstanceUnusable = CallOutcome.PoisonsInstance(failure);
-                    throw failure;
-                }
-                // 5. The output, read in place and handed to the consumer under the lock.
-                ulong length = Interop.extism_plugin_output_length(plugin);
-                if (length > int.MaxValue)
-                {
-                    throw new ExtismException($"Plug-in function '{functionName}' returned {length} bytes, more than a .NET span can hold.", ExtismErrorKind.Unknown, rc);
-                }
-                byte* data = length == 0 ? null : Interop.extism_plugin_output_data(plugin);
-                consumer.Consume(new ReadOnlySpan<byte>(data, (int)length));
+                context = GCHandle.Alloc(hostContext);
+                LeakTracker.HostContext(+1);
             }
+            NativePlugin* plugin = (NativePlugin*)native.DangerousGetHandle();
+            // 3. The native call.
+            int rc = Invoke(plugin, name.Span, input, context, cancellationToken);
+            byte* error = Interop.extism_plugin_error(plugin);
+            // 4. The outcome: the call's result is known here (success, or the exception it is).
+            LastCallLeftInstanceUnusable = false;
+            if (rc != 0 || error is not null || _context.Failed)
+            {
+                Exception failure = CallOutcome.ToException(functionName, rc, error, _context, _cancellation.Requested, cancellationToken);
+                if (CallOutcome.PoisonsInstance(failure))
+                {
+                    LastCallLeftInstanceUnusable = true;
+                    _poisonReason = CallOutcome.ReasonName(failure);
+                }
+                throw failure;
+            }
+            // 5. The output, read in place and handed to the consumer under the lock.
+            ulong length = Interop.extism_plugin_output_length(plugin);
+            if (length > int.MaxValue)
+            {
+                throw new ExtismException($"Plug-in function '{functionName}' returned {length} bytes, more than a .NET span can hold.", ExtismErrorKind.Unknown, rc);
+            }
+            byte* data = length == 0 ? null : Interop.extism_plugin_output_data(plugin);
+            consumer.Consume(new ReadOnlySpan<byte>(data, (int)length));
         }
         finally
         {
-            if (referenced) native.DangerousRelease();
-            if (context.IsAllocated) context.Free();
+            if (referenced) native!.DangerousRelease();
+            if (locked) PluginLocks.Exit(gate);
+            if (context.IsAllocated)
+            {
+                context.Free();
+                LeakTracker.HostContext(-1);
+            }
         }
     }
 
@@ -230,26 +261,58 @@ public sealed unsafe partial class Plugin : IDisposable
         return _lock;
     }
 
+    /// <summary>
+    /// The native instance for this operation; the caller holds the lock. After a call that
+    /// poisoned the instance, and with self-healing on, it is first replaced: a fresh instance from
+    /// the kept compiled code, with the configuration changes applied, and the old one freed.
+    /// </summary>
+    private PluginHandle Native => LastCallLeftInstanceUnusable && _recycleFrom is not null ? Recycle() : _native;
+
+    private PluginHandle Recycle()
+    {
+        PluginHandle fresh = _recycleFrom!.NewInstance() ?? throw new ObjectDisposedException(nameof(Plugin));
+        PluginHandle old = Interlocked.Exchange(ref _native, fresh);
+        // Dispose may have run meanwhile (it does not wait for the lock): whichever of the two
+        // sees the other's write frees the fresh instance, so it is freed at least once.
+        if (IsDisposed)
+        {
+            fresh.Dispose();
+            throw new ObjectDisposedException(nameof(Plugin));
+        }
+        old.Dispose();
+        LastCallLeftInstanceUnusable = false;
+        Interlocked.Increment(ref _recycleCount);
+        OnRecycled(_poisonReason ?? "unknown");
+        return fresh;
+    }
+
+    /// <summary>Hook for metrics (e.g. <c>extism.plugin.recycles</c> with <c>extism.reason</c>); <paramref name="reason"/> is <see cref="CallOutcome.ReasonName"/>.</summary>
+    partial void OnRecycled(string reason);
+
     /// <summary>True when the main module exports <paramref name="name"/> with a callable signature (no parameters; no result or one i32).</summary>
     public bool FunctionExists(string name)
     {
         using var utf8 = new Utf8String(name, nameof(name));
         lock (EnterLock())
         {
-            fixed (byte* p = utf8.Span) return Interop.extism_plugin_function_exists(_native, p);
+            fixed (byte* p = utf8.Span) return Interop.extism_plugin_function_exists(Native, p);
         }
     }
 
     /// <summary>Frees all Extism memory blocks of the last call (its output included). Returns false if the runtime failed to.</summary>
     public bool Reset()
     {
-        lock (EnterLock()) return Interop.extism_plugin_reset(_native);
+        lock (EnterLock()) return Interop.extism_plugin_reset(Native);
     }
 
     /// <summary>Lets the plug-in read response headers of its <c>http_request</c> calls. Call it before the first call.</summary>
     public void AllowHttpResponseHeaders()
     {
-        lock (EnterLock()) Interop.extism_plugin_allow_http_response_headers(_native);
+        lock (EnterLock())
+        {
+            Interop.extism_plugin_allow_http_response_headers(Native);
+            _recycleFrom?.RecordHttpHeaders();
+        }
     }
 
     /// <summary>Merges a JSON object of string (or null, to remove) values into the plug-in's config. Returns false if it is not such an object.</summary>
@@ -258,7 +321,10 @@ public sealed unsafe partial class Plugin : IDisposable
         byte dummy = 0;
         lock (EnterLock())
         {
-            fixed (byte* p = json) return Interop.extism_plugin_config(_native, p is null ? &dummy : p, (ulong)json.Length);
+            bool accepted;
+            fixed (byte* p = json) accepted = Interop.extism_plugin_config(Native, p is null ? &dummy : p, (ulong)json.Length);
+            if (accepted) _recycleFrom?.RecordConfig(json);
+            return accepted;
         }
     }
 
@@ -271,25 +337,26 @@ public sealed unsafe partial class Plugin : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _source?.InstanceDisposed();
         // SafeHandle reference counting defers the native free until in-flight calls release it.
-        _native.Dispose();
+        Volatile.Read(ref _native).Dispose();
+        _recycleFrom?.Dispose();
     }
 
-    private static PluginHandle CreateFromManifest(Manifest manifest, HostFunction[] functions, bool withWasi, long? fuelLimit)
+    private static (PluginHandle, InstanceSource?) CreateFromManifest(Manifest manifest, HostFunction[] functions, PluginInitializationOptions options)
     {
         LibraryLoader.EnsureLoaded();
-        ManifestValidator.Validate(manifest, withWasi);
-        CheckFuel(fuelLimit);
+        ManifestValidator.Validate(manifest, options.WithWasi);
+        CheckFuel(options.FuelLimit);
         // Byte sources go to libextism by address: pinned until the native constructor returns.
         using var pins = new ManifestJson.PinScope();
-        return Create(ManifestJson.SerializeForNative(manifest, pins), functions, withWasi, fuelLimit);
+        return Create(ManifestJson.SerializeForNative(manifest, pins), functions, options);
     }
 
-    private static PluginHandle CreateFromBytes(ReadOnlySpan<byte> wasm, HostFunction[] functions, bool withWasi, long? fuelLimit)
+    private static (PluginHandle, InstanceSource?) CreateFromBytes(ReadOnlySpan<byte> wasm, HostFunction[] functions, PluginInitializationOptions options)
     {
         LibraryLoader.EnsureLoaded();
         if (wasm.IsEmpty) throw new ArgumentException("The wasm bytes are empty.", nameof(wasm));
-        CheckFuel(fuelLimit);
-        return Create(wasm, functions, withWasi, fuelLimit);
+        CheckFuel(options.FuelLimit);
+        return Create(wasm, functions, options);
     }
 
     private static void CheckFuel(long? fuelLimit)
@@ -297,19 +364,31 @@ public sealed unsafe partial class Plugin : IDisposable
         if (fuelLimit is <= 0) throw new ArgumentOutOfRangeException(nameof(fuelLimit), fuelLimit, "FuelLimit must be positive (null for no limit).");
     }
 
-    private static PluginHandle Create(ReadOnlySpan<byte> wasm, HostFunction[] functions, bool withWasi, long? fuelLimit)
+    /// <summary>
+    /// Compiles, then instantiates: the compiled code is kept (by the returned source) for
+    /// self-healing, so a replacement instance is never compiled again. Compiling and
+    /// instantiating separately costs what <c>extism_plugin_new</c> does (it does the same inside).
+    /// Only a fuel limit on libextism before 1.13.0 (no compiled fuel) takes the one-step way,
+    /// without self-healing.
+    /// </summary>
+    private static (PluginHandle, InstanceSource?) Create(ReadOnlySpan<byte> wasm, HostFunction[] functions, PluginInitializationOptions options)
     {
-        using var natives = new NativeFunctionSet(functions ?? []);
-        byte* error = null;
-        NativePlugin* plugin;
-        fixed (byte* bytes = wasm)
+        if (options.FuelLimit is { } fuel && !LibraryLoader.HasCompiledFuelLimit)
         {
-            plugin = fuelLimit is { } fuel
-                ? Interop.extism_plugin_new_with_fuel_limit(bytes, (ulong)wasm.Length, natives.List, natives.Count, withWasi, (ulong)fuel, &error)
-                : Interop.extism_plugin_new(bytes, (ulong)wasm.Length, natives.List, natives.Count, withWasi, &error);
+            using var natives = new NativeFunctionSet(functions);
+            byte* error = null;
+            NativePlugin* plugin;
+            fixed (byte* bytes = wasm)
+            {
+                plugin = Interop.extism_plugin_new_with_fuel_limit(bytes, (ulong)wasm.Length, natives.List, natives.Count, options.WithWasi, (ulong)fuel, &error);
+            }
+            if (plugin is null) throw CreationError(error);
+            return (new PluginHandle(plugin), null);
         }
-        if (plugin is null) throw CreationError(error);
-        return new PluginHandle(plugin);
+        // Ours only until this method returns: the source (if any) holds its own reference.
+        using CompiledPluginHandle compiled = CompiledPlugin.Compile(wasm, functions, options);
+        PluginHandle native = InstanceSource.Instantiate(compiled);
+        return (native, options.RecycleAfterFailure ? new InstanceSource(compiled) : null);
     }
 
     /// <summary>Turns a constructor's owned error string into an exception, freeing the string.</summary>

@@ -2,7 +2,8 @@ using Xunit;
 
 namespace Extism.Sdk.Tests.Core;
 
-public class CompiledPluginTests
+[Collection(LeakCheckedCollection.Name)]
+public class CompiledPluginTests : IClassFixture<LeakCheck>
 {
     [Fact]
     public void InstantiatesManyTimesFromManyThreads()

@@ -3,7 +3,8 @@ using Xunit;
 
 namespace Extism.Sdk.Tests.Core;
 
-public class ConfigVarsTests
+[Collection(LeakCheckedCollection.Name)]
+public class ConfigVarsTests : IClassFixture<LeakCheck>
 {
     private static Plugin ConfigVars(Action<Manifest>? configure = null)
     {

@@ -2,7 +2,8 @@ using Xunit;
 
 namespace Extism.Sdk.Tests.Core;
 
-public class LifetimeTests
+[Collection(LeakCheckedCollection.Name)]
+public class LifetimeTests : IClassFixture<LeakCheck>
 {
     [Fact]
     public void DisposeTwiceIsHarmless()

@@ -8,7 +8,8 @@ namespace Extism.Sdk.Tests.HostFunctions;
 /// A host function that throws fails only its own call, with the original exception inside; the
 /// plug-in stays usable; re-entry is refused; siblings from one compiled plug-in are untouched.
 /// </summary>
-public class HostFunctionFailureTests
+[Collection(LeakCheckedCollection.Name)]
+public class HostFunctionFailureTests : IClassFixture<LeakCheck>
 {
     private static readonly byte[] Hundred = BitConverter.GetBytes(100UL);
 

@@ -8,7 +8,8 @@ namespace Extism.Sdk.Tests.HostFunctions;
 /// One HostFunction shared by many plug-ins; its user data released exactly once per registration,
 /// after the last plug-in using it is gone; namespaces and signatures checked at creation.
 /// </summary>
-public class HostFunctionLifetimeTests
+[Collection(LeakCheckedCollection.Name)]
+public class HostFunctionLifetimeTests : IClassFixture<LeakCheck>
 {
     private static readonly byte[] Hundred = BitConverter.GetBytes(100UL);
 

@@ -1,0 +1,109 @@
+using System.Buffers;
+using System.Text.Json;
+using Extism.Sdk.Native;
+
+namespace Extism.Sdk;
+
+/// <summary>
+/// Where a <see cref="Plugin"/> gets a fresh native instance after a call that aborted guest code
+/// mid-flight (self-healing; see <see cref="PluginInitializationOptions.RecycleAfterFailure"/>): the
+/// compiled code it was made from, kept alive by a reference of its own (so it outlives a
+/// user's <see cref="CompiledPlugin.Dispose"/>), plus what was configured on the instance since
+/// creation (<see cref="Plugin.UpdateConfig(ReadOnlySpan{byte})"/> changes,
+/// <see cref="Plugin.AllowHttpResponseHeaders"/>). Everything else the user configured (manifest
+/// with timeout, hosts, paths, memory and config; host functions; WASI; fuel limit) is part of the
+/// compiled code. Guest state (memory, globals, vars) is not carried over.
+/// </summary>
+internal sealed unsafe class InstanceSource : IDisposable
+{
+    private readonly CompiledPluginHandle _compiled;
+    // Orders Instantiate against Dispose, so the compiled code is never freed under a running
+    // instantiation (the plug-in's own lock cannot do that: Dispose does not wait for calls).
+    private readonly object _gate = new();
+    private bool _released;
+    private Dictionary<string, string?>? _config; // merged UpdateConfig changes; null value = key removed
+    private bool _httpHeaders;
+
+    /// <summary>Takes a reference on <paramref name="compiled"/>, held until <see cref="Dispose"/>.</summary>
+    /// <exception cref="ObjectDisposedException"><paramref name="compiled"/> was disposed already.</exception>
+    internal InstanceSource(CompiledPluginHandle compiled)
+    {
+        bool added = false;
+        compiled.DangerousAddRef(ref added);
+        _compiled = compiled;
+    }
+
+    /// <summary>Makes one native instance from compiled code the caller holds a reference on.</summary>
+    /// <exception cref="ExtismException">libextism could not instantiate it (<see cref="ExtismErrorKind.Creation"/>).</exception>
+    internal static PluginHandle Instantiate(CompiledPluginHandle compiled)
+    {
+        byte* error = null;
+        NativePlugin* plugin = Interop.extism_plugin_new_from_compiled(compiled.Pointer, &error);
+        if (plugin is null) throw Plugin.CreationError(error);
+        return new PluginHandle(plugin);
+    }
+
+    /// <summary>
+    /// A fresh instance with this plug-in's configuration changes applied, or null once the plug-in
+    /// is disposed. Called under the plug-in's lock.
+    /// </summary>
+    internal PluginHandle? NewInstance()
+    {
+        PluginHandle fresh;
+        lock (_gate)
+        {
+            if (_released) return null;
+            fresh = Instantiate(_compiled);
+        }
+        if (_httpHeaders) Interop.extism_plugin_allow_http_response_headers(fresh);
+        if (_config is { Count: > 0 } config)
+        {
+            var json = new ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(json))
+            {
+                writer.WriteStartObject();
+                foreach (KeyValuePair<string, string?> pair in config)
+                {
+                    if (pair.Value is null) writer.WriteNull(pair.Key);
+                    else writer.WriteString(pair.Key, pair.Value);
+                }
+                writer.WriteEndObject();
+            }
+            fixed (byte* p = json.WrittenSpan) Interop.extism_plugin_config(fresh, p, (ulong)json.WrittenCount);
+        }
+        return fresh;
+    }
+
+    /// <summary>Remembers a config change libextism accepted (a JSON object of string or null values). Called under the plug-in's lock.</summary>
+    internal void RecordConfig(ReadOnlySpan<byte> json)
+    {
+        _config ??= new Dictionary<string, string?>(StringComparer.Ordinal);
+        var reader = new Utf8JsonReader(json);
+        reader.Read(); // the start of the object
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string key = reader.GetString()!;
+            reader.Read();
+            _config[key] = reader.TokenType == JsonTokenType.Null ? null : reader.GetString();
+        }
+    }
+
+    /// <summary>Remembers <see cref="Plugin.AllowHttpResponseHeaders"/>. Called under the plug-in's lock.</summary>
+    internal void RecordHttpHeaders() => _httpHeaders = true;
+
+    /// <summary>Drops the reference on the compiled code (freed once nothing else holds it). Idempotent.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_released) return;
+            _released = true;
+            _compiled.DangerousRelease();
+        }
+        GC.SuppressFinalize(this);
+    }
+
+    // A plug-in collected without Dispose must not pin its compiled code for the process's life.
+    // Ordinary finalizers run before critical ones (SafeHandle's), so the handle is still usable here.
+    ~InstanceSource() => Dispose();
+}
