@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 
 namespace Extism.Installer;
@@ -112,59 +113,38 @@ internal static class Cli
         }
     }
 
-    /// <summary>Reads <c>--name value</c> and <c>--name=value</c> forms.</summary>
+    /// <summary>
+    /// Parses with System.CommandLine: <c>--name value</c>, <c>--name=value</c> and
+    /// <c>--name:value</c>; <c>--rid</c> repeats and takes comma-separated lists; flags take no
+    /// value. Response files (<c>@file</c>) and bundled short flags are off, so every token means
+    /// what it says. Any parse error is a usage error naming what was wrong.
+    /// </summary>
     public static CliOptions Parse(IReadOnlyList<string> args)
     {
-        var options = new CliOptions();
-        for (var i = 0; i < args.Count; i++)
+        var result = Syntax.Command.Parse(args, Syntax.Configuration);
+        if (result.Errors.Count > 0)
         {
-            var arg = args[i];
-            string? inline = null;
-            var equals = arg.IndexOf('=', StringComparison.Ordinal);
-            if (arg.StartsWith("--", StringComparison.Ordinal) && equals > 0)
-            {
-                inline = arg[(equals + 1)..];
-                arg = arg[..equals];
-            }
+            // Its messages ("Unrecognized command or argument 'x'.") in the style of ours.
+            var message = result.Errors[0].Message.TrimEnd('.');
+            throw Usage(char.ToLowerInvariant(message[0]) + message[1..]);
+        }
 
-            string Value()
-            {
-                if (inline is not null)
-                {
-                    return inline;
-                }
-
-                if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                {
-                    throw Usage($"{arg} needs a value");
-                }
-
-                return args[++i];
-            }
-
-            void NoValue()
-            {
-                if (inline is not null)
-                {
-                    throw Usage($"{arg} takes no value");
-                }
-            }
-
-            switch (arg)
-            {
-                case "--version": options = options with { Version = Value() }; break;
-                case "--rid":
-                    options.Rids.AddRange(Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-                    break;
-                case "--source": options = options with { Source = Value() }; break;
-                case "--output": options = options with { Output = Value() }; break;
-                case "--timeout": options = options with { TimeoutSeconds = ParseTimeout(Value()) }; break;
-                case "--prerelease": NoValue(); options = options with { Prerelease = true }; break;
-                case "--all-rids": NoValue(); options = options with { AllRids = true }; break;
-                case "--quiet" or "-q": NoValue(); options = options with { Quiet = true }; break;
-                case "--help" or "-h" or "-?": NoValue(); options = options with { Help = true }; break;
-                default: throw Usage($"unknown argument '{args[i]}'");
-            }
+        var options = new CliOptions
+        {
+            Version = result.GetValue(Syntax.Version),
+            Prerelease = result.GetValue(Syntax.Prerelease),
+            Rids = (result.GetValue(Syntax.Rid) ?? [])
+                .SelectMany(value => value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .ToList(),
+            AllRids = result.GetValue(Syntax.AllRids),
+            Source = result.GetValue(Syntax.Source),
+            Output = result.GetValue(Syntax.Output),
+            Quiet = result.GetValue(Syntax.Quiet),
+            Help = result.GetValue(Syntax.Help),
+        };
+        if (result.GetValue(Syntax.Timeout) is { } timeout)
+        {
+            options = options with { TimeoutSeconds = ParseTimeout(timeout) };
         }
 
         if (options.AllRids && options.Rids.Count > 0)

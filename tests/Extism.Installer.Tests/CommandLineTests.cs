@@ -17,8 +17,20 @@ public sealed class CommandLineTests
         Assert.True(options.Prerelease);
     }
 
+    [Fact]
+    public void Values_are_taken_literally_and_colon_values_work()
+    {
+        // No response-file expansion of "@...", and "--name:value" as System.CommandLine allows.
+        var options = Cli.Parse(["--output", "@out", "--version:1.41.0", "-q"]);
+        Assert.Equal("@out", options.Output);
+        Assert.Equal("1.41.0", options.Version);
+        Assert.True(options.Quiet);
+    }
+
     [Theory]
     [InlineData("--bogus")]
+    [InlineData("-qh")]
+    [InlineData("--rid", "linux-x64", "osx-arm64")]
     [InlineData("--version")]
     [InlineData("--timeout", "0")]
     [InlineData("--timeout", "soon")]

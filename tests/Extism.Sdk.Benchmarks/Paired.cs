@@ -11,7 +11,11 @@ namespace Extism.Sdk.Benchmarks;
 /// moments the process is not running at all. The figure that matters is the median over rounds
 /// of each round's ratio.
 /// The C side is native/bench.c built with -DBENCH_SHARED (build/bench.sh does that).
-/// Prints "case&lt;TAB&gt;c_ns&lt;TAB&gt;sdk_ns&lt;TAB&gt;ratio" lines (medians).
+/// When the official Extism .NET SDK is built in (<see cref="OfficialSide"/>), it is a third side
+/// of every case it can run: each round then runs C, ours, official, or the reverse, so ours is
+/// always next to both.
+/// Prints "case&lt;TAB&gt;c_ns&lt;TAB&gt;sdk_ns&lt;TAB&gt;sdk/c&lt;TAB&gt;official_ns&lt;TAB&gt;official/sdk" lines
+/// (medians; the ratios are medians of the rounds' ratios; "-" where there is no official side).
 /// </summary>
 internal static unsafe class Paired
 {
@@ -23,9 +27,13 @@ internal static unsafe class Paired
     private sealed record Item(string Name, string CCase, Action Sdk)
     {
         public long Iterations;
+        public Action? Official;
         public readonly List<double> C = [];
         public readonly List<double> Net = [];
+        public readonly List<double> Off = [];
     }
+
+    private static Func<string, Action?> s_official = _ => null;
 
     public static int Run(string library, bool quick)
     {
@@ -45,20 +53,21 @@ internal static unsafe class Paired
         calls.Setup();
         hosts.Setup();
         creation.Setup();
+        using IDisposable? official = CreateOfficial();
         try
         {
             using var raw = new RawNoop();
             Report(Measure(rounds, batchNs,
                 new Item("P1_Noop", "P1_Noop", () => calls.P1_Noop()),
-                new Item("P1_Noop_RawPInvoke", "P1_Noop", () => raw.Call())));
+                new Item("P1_Noop_RawPInvoke", "P1_Noop", () => raw.Call())), sdkOwnCost: true);
             Report(Measure(rounds, batchNs, new Item("P2_CountVowels4K", "P2_CountVowels4K", () => calls.P2_CountVowels4K())));
             var loop = Measure(rounds, batchNs,
                 new Item("P3_HostLoop_N0", "P3_HostLoop_N0", () => hosts.P3_HostLoop_N0()),
                 new Item("P3_HostLoop_N1000", "P3_HostLoop_N1000", () => hosts.P3_HostLoop_N1000()),
                 new Item("P3_HostLoop_N1000_Raw", "P3_HostLoop_N1000", () => hosts.P3_HostLoop_N1000_Raw()));
             Report(loop);
-            ReportPerHostCall("P3_PerHostCall", loop[0], loop[1]);
-            ReportPerHostCall("P3_PerHostCall_Raw", loop[0], loop[2]);
+            ReportPerHostCall("P3_PerHostCall", loop, 1);
+            ReportPerHostCall("P3_PerHostCall_Raw", loop, 2);
             Report(Measure(rounds, batchNs,
                 new Item("P4_Echo64K", "P4_Echo64K", () => calls.P4_Echo64K()),
                 new Item("P5_Echo64K_BufferWriter", "P4_Echo64K", () => calls.P5_Echo64K_BufferWriter()),
@@ -83,14 +92,62 @@ internal static unsafe class Paired
     }
 
     /// <summary>
+    /// Runs one case's SDK side (or, as <c>official:&lt;case&gt;</c>, the official SDK's) for the
+    /// given time and prints calls per second; a target for perf or dotnet-trace.
+    /// </summary>
+    public static int Loop(string name, double seconds)
+    {
+        bool official = name.StartsWith("official:", StringComparison.Ordinal);
+        string caseName = official ? name["official:".Length..] : name;
+        var calls = new CallBenchmarks();
+        var hosts = new HostFunctionBenchmarks();
+        var creation = new CreationBenchmarks();
+        calls.Setup();
+        hosts.Setup();
+        creation.Setup();
+        using var raw = new RawNoop();
+        using IDisposable? side = official ? CreateOfficial() : null;
+        Action? action = official ? s_official(caseName) : caseName switch
+        {
+            "P1_Noop" => () => calls.P1_Noop(),
+            "P1_Noop_RawPInvoke" => () => raw.Call(),
+            "P2_CountVowels4K" => () => calls.P2_CountVowels4K(),
+            "P3_HostLoop_N0" => () => hosts.P3_HostLoop_N0(),
+            "P3_HostLoop_N1000" => () => hosts.P3_HostLoop_N1000(),
+            "P3_HostLoop_N1000_Raw" => () => hosts.P3_HostLoop_N1000_Raw(),
+            "P4_Echo1M" => () => calls.P4_Echo1M(),
+            "P6_Instantiate_FirstCall" => () => creation.P6_Instantiate_FirstCall(),
+            "P6_New_FirstCall" => () => creation.P6_New_FirstCall(),
+            "P7_String4K" => () => calls.P7_String4K(),
+            _ => null,
+        };
+        if (action is null) throw new ArgumentException($"no loop case '{name}'");
+        long n = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            for (int i = 0; i < 1000; i++) action();
+            n += 1000;
+        }
+        Console.WriteLine($"{name}\t{n / clock.Elapsed.TotalSeconds:0} calls/s");
+        return 0;
+    }
+
+    /// <summary>
     /// Warms both sides, sizes a batch from the C side's rate, then runs the rounds: in each, every
     /// item's C batch and SDK batch back to back, the order flipped every round so that neither
     /// side always runs on the warmer cache or the quieter moment.
     /// </summary>
     private static Item[] Measure(int rounds, double batchNs, params Item[] items)
     {
+        // EXTISM_BENCH_ONLY=P1,P3 measures only the groups whose first case starts with one of
+        // those prefixes (the others print nothing): a quicker before/after for one change.
+        string? only = Environment.GetEnvironmentVariable("EXTISM_BENCH_ONLY");
+        if (!string.IsNullOrEmpty(only) && !only.Split(',').Any(p => items[0].Name.StartsWith(p, StringComparison.Ordinal)))
+            return [];
         foreach (Item item in items)
         {
+            item.Official = s_official(item.Name);
             long probe = 1;
             double ns;
             while ((ns = RunC(item.CCase, probe)) < batchNs / 10) probe *= 2;
@@ -99,6 +156,11 @@ internal static unsafe class Paired
             // after the last new Tier-0 method) before anything is measured.
             long until = Environment.TickCount64 + WarmUpMs;
             while (Environment.TickCount64 < until) item.Sdk();
+            if (item.Official is { } off)
+            {
+                until = Environment.TickCount64 + WarmUpMs;
+                while (Environment.TickCount64 < until) off();
+            }
         }
         for (int r = 0; r < rounds; r++)
         {
@@ -107,11 +169,13 @@ internal static unsafe class Paired
                 if (r % 2 == 0)
                 {
                     item.C.Add(RunC(item.CCase, item.Iterations) / item.Iterations);
-                    item.Net.Add(RunSdk(item) / item.Iterations);
+                    item.Net.Add(RunSdk(item.Sdk, item.Iterations) / item.Iterations);
+                    if (item.Official is { } off) item.Off.Add(RunSdk(off, item.Iterations) / item.Iterations);
                 }
                 else
                 {
-                    item.Net.Add(RunSdk(item) / item.Iterations);
+                    if (item.Official is { } off) item.Off.Add(RunSdk(off, item.Iterations) / item.Iterations);
+                    item.Net.Add(RunSdk(item.Sdk, item.Iterations) / item.Iterations);
                     item.C.Add(RunC(item.CCase, item.Iterations) / item.Iterations);
                 }
             }
@@ -127,29 +191,54 @@ internal static unsafe class Paired
         return ns;
     }
 
-    private static double RunSdk(Item item)
+    private static double RunSdk(Action sdk, long iterations)
     {
         double start = s_now();
-        for (long i = 0; i < item.Iterations; i++) item.Sdk();
+        for (long i = 0; i < iterations; i++) sdk();
         return s_now() - start;
     }
 
-    private static void Report(Item[] items)
+    /// <summary>
+    /// The official SDK's side, when it is built in and not turned off with EXTISM_BENCH_OFFICIAL=0.
+    /// Created after ours, so libextism is already loaded from our loader's path.
+    /// </summary>
+    private static IDisposable? CreateOfficial()
     {
+#if OFFICIAL_SDK
+        if (Environment.GetEnvironmentVariable("EXTISM_BENCH_OFFICIAL") == "0") return null;
+        var side = OfficialSide.Create(ExtismRuntime.LibraryPath);
+        s_official = side.For;
+        return side;
+#else
+        return null;
+#endif
+    }
+
+    private static void Report(Item[] items, bool sdkOwnCost = false)
+    {
+        if (items.Length == 0) return;
         foreach (Item item in items)
-        {
-            var ratios = item.Net.Zip(item.C, (n, c) => n / c).ToList();
-            Console.WriteLine($"{item.Name}\t{Median(item.C):0.0}\t{Median(item.Net):0.0}\t{Median(ratios):0.0000}");
-        }
+            Print(item.Name, item.C, item.Net, item.Off);
+        // P1: what the SDK adds to the checked native call, round by round (SDK minus raw P/Invoke).
+        if (sdkOwnCost)
+            Console.WriteLine($"P1_SdkOwnCost\t-\t{Median(items[0].Net.Zip(items[1].Net, (s, r) => s - r).ToList()):0.0}\t-\t-\t-");
     }
 
     /// <summary>Per round: (t(N=1000) - t(N=0)) / 1000 on each side, then the median of the rounds' ratios.</summary>
-    private static void ReportPerHostCall(string name, Item n0, Item n1000)
+    private static void ReportPerHostCall(string name, Item[] loop, int n1000Index)
     {
-        var c = n1000.C.Zip(n0.C, (a, b) => (a - b) / 1000).ToList();
-        var net = n1000.Net.Zip(n0.Net, (a, b) => (a - b) / 1000).ToList();
-        var ratios = net.Zip(c, (n, x) => n / x).ToList();
-        Console.WriteLine($"{name}\t{Median(c):0.0}\t{Median(net):0.0}\t{Median(ratios):0.0000}");
+        if (loop.Length == 0) return;
+        Item n0 = loop[0], n1000 = loop[n1000Index];
+        static List<double> PerCall(List<double> n1000, List<double> n0) => n1000.Zip(n0, (a, b) => (a - b) / 1000).ToList();
+        Print(name, PerCall(n1000.C, n0.C), PerCall(n1000.Net, n0.Net), PerCall(n1000.Off, n0.Off));
+    }
+
+    private static void Print(string name, List<double> c, List<double> net, List<double> off)
+    {
+        double sdkOverC = Median(net.Zip(c, (n, x) => n / x).ToList());
+        string official = off.Count == 0 ? "-\t-"
+            : $"{Median(off):0.0}\t{Median(off.Zip(net, (o, n) => o / n).ToList()):0.0000}";
+        Console.WriteLine($"{name}\t{Median(c):0.0}\t{Median(net):0.0}\t{sdkOverC:0.0000}\t{official}");
     }
 
     private static double Median(List<double> values)

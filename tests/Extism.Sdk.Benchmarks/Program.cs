@@ -12,7 +12,9 @@ namespace Extism.Sdk.Benchmarks;
 /// rough numbers), <c>--artifacts &lt;dir&gt;</c> (where BenchmarkDotNet writes its reports,
 /// including the joined JSON report build/bench.sh reads), <c>--alloc</c> (only the exact
 /// per-thread allocation check, see <see cref="AllocationCheck"/>) and <c>--paired &lt;lib&gt;</c>
-/// (only the interleaved comparison with the C baseline library, see <see cref="Paired"/>). Everything else goes to
+/// (only the interleaved comparison with the C baseline library, see <see cref="Paired"/>),
+/// <c>--loop &lt;case&gt; &lt;seconds&gt;</c> (one paired case, ours or <c>official:&lt;case&gt;</c>, in a
+/// loop, for a profiler such as perf to attach to). Everything else goes to
 /// BenchmarkDotNet (e.g. <c>--filter *Echo*</c>); without a filter every case runs.
 /// </summary>
 public static class Program
@@ -29,6 +31,7 @@ public static class Program
             if (args[i] == "--pool-default") return PoolDefault.Run(args.Contains("--quick"));
             if (args[i] == "--pool-memory" && i + 1 < args.Length) return PoolDefault.Memory(args[i + 1]);
             if (args[i] == "--paired" && i + 1 < args.Length) return Paired.Run(args[i + 1], args.Contains("--quick"));
+            if (args[i] == "--loop" && i + 2 < args.Length) return Paired.Loop(args[i + 1], double.Parse(args[i + 2], System.Globalization.CultureInfo.InvariantCulture));
             if (args[i] == "--quick") quick = true;
             else if (args[i] == "--artifacts" && i + 1 < args.Length) artifacts = args[++i];
             else rest.Add(args[i]);

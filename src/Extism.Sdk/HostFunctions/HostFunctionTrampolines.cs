@@ -110,17 +110,24 @@ internal static unsafe class HostFunctionTrampolines
     /// wasmtime fail the call with a type error that names nothing; report it as this host
     /// function's failure instead, after restoring the declared types.
     /// </summary>
+    // Inlined into Invoke on every host call: only the comparison loop, no throw (a method that
+    // throws is not inlined), so the common case costs a few compares.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckResultTypes(HostFunction function, ExtismVal* outputs, ulong count)
     {
         ReadOnlySpan<ExtismValType> declared = function.DeclaredOutputs;
         for (int i = 0; i < (int)count && i < declared.Length; i++)
         {
-            ExtismValType written = outputs[i].t;
-            if (written == declared[i]) continue;
-            outputs[i].t = declared[i];
-            throw new InvalidOperationException(
-                $"Host function '{function.Name}' changed the type of result {i} from {declared[i]} to {written}. Write the union member matching the preset type and leave ExtismVal.t as it is.");
+            if (outputs[i].t != declared[i]) ResultRetyped(function, outputs, i);
         }
+    }
+
+    private static void ResultRetyped(HostFunction function, ExtismVal* outputs, int i)
+    {
+        ExtismValType written = outputs[i].t, declared = function.DeclaredOutputs[i];
+        outputs[i].t = declared;
+        throw new InvalidOperationException(
+            $"Host function '{function.Name}' changed the type of result {i} from {declared} to {written}. Write the union member matching the preset type and leave ExtismVal.t as it is.");
     }
 
     private static void ZeroOutputs(ExtismVal* outputs, ulong count)

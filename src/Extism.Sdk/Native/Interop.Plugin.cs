@@ -72,13 +72,22 @@ internal static unsafe partial class Interop
     [LibraryImport(Library)]
     internal static partial int extism_plugin_call_with_host_context(NativePlugin* plugin, byte* funcName, byte* data, ulong dataLen, void* hostContext);
 
+    // The three reads after a call skip the GC transition (about 10-20 ns each): they only read
+    // the instance's last result, run no wasm and call nothing back, and the instance mutex they
+    // take is never contended, because the plug-in's managed lock serialises everything that
+    // touches the instance (cancels use a channel, not that mutex). The error read may copy a
+    // guest message (one short allocation) on a failed call only.
+
     [LibraryImport(Library)]
+    [SuppressGCTransition]
     internal static partial byte* extism_plugin_error(NativePlugin* plugin);
 
     [LibraryImport(Library)]
+    [SuppressGCTransition]
     internal static partial ulong extism_plugin_output_length(NativePlugin* plugin);
 
     [LibraryImport(Library)]
+    [SuppressGCTransition]
     internal static partial byte* extism_plugin_output_data(NativePlugin* plugin);
 
     [LibraryImport(Library)]

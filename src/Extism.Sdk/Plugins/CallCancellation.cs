@@ -13,10 +13,13 @@ internal sealed class CallCancellation(Plugin owner)
     // How long resends go on when an interrupt also reaches sibling instances of one engine.
     private const int SharedEngineResendLimitMs = 2000;
 
-    // Guards _callEpoch and every cancel sent, so that a cancel meant for one call is never sent
-    // once that call has ended (it would otherwise risk landing on the next call).
-    private readonly object _gate = new();
+    // A cancel meant for one call must never be sent once that call has ended (it could land on
+    // the next call). Lock-free, because Begin and End run on every call: a sender announces
+    // itself in _senders before it reads the epoch, and End, after moving the epoch on, waits
+    // for announced senders to finish. Both sides write before they read (interlocked, so fully
+    // fenced), so a sender that saw this call running is always seen, and waited for, by End.
     private long _callEpoch; // odd while a call runs
+    private int _senders;
     private volatile bool _requested;
 
     /// <summary>An interruption was asked for during the current (or last) call.</summary>
@@ -25,29 +28,30 @@ internal sealed class CallCancellation(Plugin owner)
     /// <summary>Marks a call's start. Runs under the plug-in's lock, so the native instance cannot change until <see cref="End"/>.</summary>
     internal void Begin()
     {
-        lock (_gate)
-        {
-            _requested = false;
-            _callEpoch++;
-        }
+        // Senders of the previous call are done (End waited for them); one arriving now sees
+        // either the even epoch (and sends nothing) or this call's, after the reset below.
+        _requested = false;
+        Interlocked.Increment(ref _callEpoch);
     }
 
     internal void End()
     {
-        lock (_gate) _callEpoch++;
+        Interlocked.Increment(ref _callEpoch);
+        if (Volatile.Read(ref _senders) != 0) WaitForSenders();
+    }
+
+    private void WaitForSenders()
+    {
+        // A sender holds on for one channel send into libextism: microseconds at most.
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _senders) != 0) spin.SpinOnce();
     }
 
     /// <summary>Interrupts the running call, if any, and keeps resending until it ends. True when a call was running.</summary>
     internal bool Request()
     {
-        long epoch;
-        lock (_gate)
-        {
-            epoch = _callEpoch;
-            if ((epoch & 1) == 0) return false;
-            _requested = true;
-            owner.CurrentInstance.SendCancel();
-        }
+        long epoch = SendIfRunning(expected: null);
+        if (epoch == 0) return false;
         // libextism drops a cancel that arrives before the export starts running (instantiation
         // and input copy come first), so repeat it until the call is over.
         _ = ResendUntilCallEnds(epoch);
@@ -57,7 +61,29 @@ internal sealed class CallCancellation(Plugin owner)
     /// <summary>Sends one cancel to the running call, used when a host function of this (non-shared) plug-in failed.</summary>
     internal void SendOnce()
     {
-        lock (_gate) owner.CurrentInstance.SendCancel();
+        // On the calling thread, inside the call: the call cannot end while this runs.
+        owner.CurrentInstance.SendCancel();
+    }
+
+    /// <summary>
+    /// Sends a cancel if a call is running (and, with <paramref name="expected"/>, only if it is
+    /// still that call); returns the epoch it was sent for, or 0 when nothing was sent.
+    /// </summary>
+    private long SendIfRunning(long? expected)
+    {
+        Interlocked.Increment(ref _senders);
+        try
+        {
+            long epoch = Volatile.Read(ref _callEpoch);
+            if ((epoch & 1) == 0 || (expected is { } call && call != epoch)) return 0;
+            if (expected is null) _requested = true;
+            owner.CurrentInstance.SendCancel();
+            return epoch;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _senders);
+        }
     }
 
     private async Task ResendUntilCallEnds(long epoch)
@@ -69,11 +95,7 @@ internal sealed class CallCancellation(Plugin owner)
         for (int elapsed = 0; !owner.SharesEngine || elapsed < SharedEngineResendLimitMs; elapsed += delay)
         {
             await Task.Delay(delay).ConfigureAwait(false);
-            lock (_gate)
-            {
-                if (_callEpoch != epoch) return;
-                owner.CurrentInstance.SendCancel();
-            }
+            if (SendIfRunning(epoch) == 0) return;
             delay = Math.Min(delay * 2, MaxResendMs);
         }
     }

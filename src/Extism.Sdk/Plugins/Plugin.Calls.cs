@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Extism.Sdk.Native;
 
 namespace Extism.Sdk;
@@ -40,6 +41,7 @@ public sealed partial class Plugin
 
     /// <summary>Calls an export with UTF-8 text and returns its output decoded as UTF-8 (invalid bytes become U+FFFD).</summary>
     /// <inheritdoc cref="Call(string, ReadOnlySpan{byte}, CancellationToken?)"/>
+    [SkipLocalsInit]
     public string Call(string functionName, string input, CancellationToken? cancellationToken = null)
     {
         using var utf8 = new Utf8Input(input, nameof(input), stackalloc byte[Utf8Input.StackSize]);

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Extism.Sdk.Native;
@@ -43,6 +44,7 @@ public sealed partial class Plugin
     /// <inheritdoc cref="Call(string, ReadOnlySpan{byte}, CancellationToken?)"/>
     [RequiresUnreferencedCode(ReflectionJson)]
     [RequiresDynamicCode(ReflectionJson)]
+    [SkipLocalsInit]
     public TOutput? Call<TOutput>(string functionName, string input, JsonSerializerOptions? serializerOptions = null, CancellationToken? cancellationToken = null)
     {
         using var utf8 = new Utf8Input(input, nameof(input), stackalloc byte[Utf8Input.StackSize]);
@@ -53,6 +55,7 @@ public sealed partial class Plugin
 
     /// <summary>Sends <paramref name="input"/> as UTF-8 text and reads the output as JSON with source-generated metadata.</summary>
     /// <inheritdoc cref="Call(string, ReadOnlySpan{byte}, CancellationToken?)"/>
+    [SkipLocalsInit]
     public TOutput? Call<TOutput>(string functionName, string input, JsonTypeInfo<TOutput?> outputJsonInfo, CancellationToken? cancellationToken = null)
     {
         ArgumentNullException.ThrowIfNull(outputJsonInfo);
