@@ -193,9 +193,9 @@ internal static class ClientSource
             };
             string args = "(" + name + ", " + span + ", " + state + ", " + reader + ", " + token + ")";
             string generic = "<" + stateType + ", " + resultType + ">";
-            sb.Append(i2).Append(m.Output.Kind == ValueKind.Void ? "" : resultType + " result = ")
+            sb.Append(i2).Append(m.Output.Kind == ValueKind.Void ? "_ = " : resultType + " __result = ")
                 .Append("_plugin is not null ? _plugin.Call").Append(generic).Append(args).Append(" : _pool!.Call").Append(generic).Append(args).AppendLine(";");
-            if (m.Output.Kind != ValueKind.Void) sb.Append(i2).Append("return ").Append(NullCheck(m, "result")).AppendLine(";");
+            if (m.Output.Kind != ValueKind.Void) sb.Append(i2).Append("return ").Append(NullCheck(m, "__result")).AppendLine(";");
         }
         else
         {
@@ -226,7 +226,7 @@ internal static class ClientSource
         string inputParameter = m.InputName is null ? "" : (m.Input.Kind == ValueKind.Span ? "global::System.ReadOnlyMemory<byte>" : m.Input.TypeName) + " " + input + ", ";
         sb.AppendLine();
         sb.Append(indent).Append("private async ").Append(resultType).Append(" __").Append(m.MethodName).Append("Async(")
-            .Append(inputParameter).AppendLine("global::System.Threading.CancellationToken cancellationToken)");
+            .Append(inputParameter).AppendLine("global::System.Threading.CancellationToken __cancellationToken)");
         sb.Append(indent).AppendLine("{");
         string i2 = indent + "    ";
         string memory = m.Input.Kind switch
@@ -237,17 +237,17 @@ internal static class ClientSource
             ValueKind.Memory or ValueKind.Span => input,
             _ => "global::System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(" + input + ", " + json.Field(m.Input) + ")",
         };
-        sb.Append(i2).Append("global::System.ReadOnlyMemory<byte> input = ").Append(memory).AppendLine(";");
-        string args = "(" + TypeDecls.Literal(m.ExportName) + ", input, cancellationToken)";
-        sb.Append(i2).Append(m.Output.Kind == ValueKind.Void ? "" : "byte[] output = ").Append("await (_plugin is not null ? _plugin.CallAsync").Append(args)
+        sb.Append(i2).Append("global::System.ReadOnlyMemory<byte> __input = ").Append(memory).AppendLine(";");
+        string args = "(" + TypeDecls.Literal(m.ExportName) + ", __input, __cancellationToken)";
+        sb.Append(i2).Append(m.Output.Kind == ValueKind.Void ? "" : "byte[] __output = ").Append("await (_plugin is not null ? _plugin.CallAsync").Append(args)
             .Append(" : _pool!.CallAsync").Append(args).AppendLine(").ConfigureAwait(false);");
         string? result = m.Output.Kind switch
         {
             ValueKind.Void => null,
-            ValueKind.String => "global::System.Text.Encoding.UTF8.GetString(output)",
-            ValueKind.Bytes => "output",
-            ValueKind.Memory => "new global::System.ReadOnlyMemory<byte>(output)",
-            _ => NullCheck(m, "(output.Length == 0 ? default : global::System.Text.Json.JsonSerializer.Deserialize(output, " + json.Field(m.Output) + "))"),
+            ValueKind.String => "global::System.Text.Encoding.UTF8.GetString(__output)",
+            ValueKind.Bytes => "__output",
+            ValueKind.Memory => "new global::System.ReadOnlyMemory<byte>(__output)",
+            _ => NullCheck(m, "(__output.Length == 0 ? default : global::System.Text.Json.JsonSerializer.Deserialize(__output, " + json.Field(m.Output) + "))"),
         };
         if (result is not null) sb.Append(i2).Append("return ").Append(result).AppendLine(";");
         sb.Append(indent).AppendLine("}");

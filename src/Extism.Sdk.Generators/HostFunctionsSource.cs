@@ -172,7 +172,7 @@ internal static class HostFunctionsSource
             case ValueKind.Span: return "(global::System.ReadOnlySpan<byte>)p.ReadBytes(" + offset + ")";
             case ValueKind.Memory: return "new global::System.ReadOnlyMemory<byte>(p.ReadBytes(" + offset + ").ToArray())";
             default:
-                string read = "global::Extism.Sdk.HostFunction.ReadJsonBlock(p, " + offset + ", " + json.Field(value) + ")";
+                string read = "global::Extism.Sdk.HostFunction.ReadJsonBlock<" + value.BareTypeName + ">(p, " + offset + ", " + json.Field(value) + ")";
                 if (value.IsReferenceType && !value.IsNullable)
                 {
                     read = "(" + read + " ?? throw new global::System.ArgumentException(" +
@@ -197,7 +197,7 @@ internal static class HostFunctionsSource
             ValueKind.String => o + "i64 = p.WriteString(" + call + (value.IsNullable ? " ?? string.Empty" : "") + ")",
             ValueKind.Bytes => o + "i64 = p.WriteBytes(new global::System.ReadOnlySpan<byte>(" + call + "))",
             ValueKind.Memory => o + "i64 = p.WriteBytes(" + call + ".Span)",
-            _ => o + "i64 = global::Extism.Sdk.HostFunction.WriteJsonBlock(p, " + call + ", " + json.Field(value) + ")",
+            _ => o + "i64 = global::Extism.Sdk.HostFunction.WriteJsonBlock<" + value.BareTypeName + ">(p, " + call + ", " + json.Field(value) + ")",
         };
     }
 }

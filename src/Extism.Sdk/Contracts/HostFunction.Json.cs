@@ -32,7 +32,7 @@ public sealed partial class HostFunction
     /// <param name="value">The value to hand back.</param>
     /// <param name="typeInfo">How to write the value, e.g. <c>MyContext.Default.Response</c>.</param>
     /// <exception cref="ExtismOutOfMemoryException">The plug-in's memory could not hold the JSON.</exception>
-    public static long WriteJsonBlock<T>(CurrentPlugin plugin, T value, JsonTypeInfo<T> typeInfo)
+    public static long WriteJsonBlock<T>(CurrentPlugin plugin, T? value, JsonTypeInfo<T> typeInfo)
     {
         ArgumentNullException.ThrowIfNull(typeInfo);
         return value is null ? 0 : WriteJson(plugin, value, typeInfo);
