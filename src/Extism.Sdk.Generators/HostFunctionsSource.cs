@@ -27,7 +27,8 @@ internal static class HostFunctionsSource
         }
         if (method.IsGenericMethod) diagnostics.Add(Diagnostics.Info(Diagnostics.HostMethodShape, location, display, "generic methods cannot be host functions; write a non-generic method"));
         if (method.ReturnsByRef || method.ReturnsByRefReadonly) diagnostics.Add(Diagnostics.Info(Diagnostics.HostMethodShape, location, display, "return the value, not a reference"));
-        if (method.IsAsync || method.ReturnType.ToDisplayString().StartsWith("System.Threading.Tasks.", System.StringComparison.Ordinal))
+        bool returnsTask = method.IsAsync || method.ReturnType.ToDisplayString().StartsWith("System.Threading.Tasks.", System.StringComparison.Ordinal);
+        if (returnsTask)
         {
             diagnostics.Add(Diagnostics.Info(Diagnostics.HostMethodShape, location, display, "host functions run synchronously inside the plug-in's call; return the value itself, not a task"));
         }
@@ -63,6 +64,7 @@ internal static class HostFunctionsSource
 
         ValueModel? result = null;
         if (method.ReturnType.SpecialType == SpecialType.System_Void) result = ValueModel.Void;
+        else if (returnsTask) result = null; // reported above
         else
         {
             int before = diagnostics.Count;
