@@ -62,13 +62,16 @@ using (var logging = new Plugin(new Manifest(new PathWasmSource(Path.Combine(plu
     Expect("forwarded logs", "Information:info message, Warning:warn message, Error:error message", got);
 }
 
+// 5. Typed contracts from the package's source generator (Contracts.cs, kitchen.xtp.yaml).
+PackageTest.ContractChecks.Run(plugins, Expect);
+
 if (failures.Count > 0)
 {
     foreach (string failure in failures) Console.Error.WriteLine("FAIL " + failure);
     Console.Error.WriteLine($"package test: {failures.Count} check(s) failed");
     return 1;
 }
-Console.WriteLine($"package test: OK (Extism.Sdk {typeof(Plugin).Assembly.GetName().Version}, count_vowels, kv host functions, logging forwarded)");
+Console.WriteLine($"package test: OK (Extism.Sdk {typeof(Plugin).Assembly.GetName().Version}, count_vowels, kv host functions, logging forwarded, generated contracts)");
 return 0;
 
 sealed class CapturingProvider : ILoggerProvider
