@@ -1,7 +1,8 @@
 // Runs three plug-ins from a NativeAOT executable, with nothing that needs reflection:
 //   1. json_transform.wasm "summarize": typed JSON in and out through source generation;
 //   2. kv.wasm "bump": host functions (strings and typed i64 parameters) with user data;
-//   3. host_bytes.wasm "call_transform": a JSON host function (HostFunction.ForJson).
+//   3. host_bytes.wasm "call_transform": a JSON host function (HostFunction.ForJson);
+//   4. the same kinds of calls through generated contracts (Contracts.cs, kitchen.xtp.yaml).
 // Exits 1 if any result differs from what the plug-ins are documented to return.
 using System.Text;
 using System.Text.Json.Serialization;
@@ -47,6 +48,9 @@ using (var plugin = new Plugin(new Manifest(new PathWasmSource(Wasm("host_bytes.
     string receipt = plugin.Call("call_transform", """{"item":"tea","quantity":3,"unitPrice":4}""");
     Check("json host function", """{"item":"tea","total":12}""", receipt);
 }
+
+// 4. Generated contracts.
+ContractChecks.Run(Wasm, Check);
 
 Console.WriteLine(failures == 0 ? "AotDemo: all checks passed" : $"AotDemo: {failures} check(s) failed");
 return failures == 0 ? 0 : 1;

@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
+using Extism.Sdk;
 
 namespace HostFunctionsSample;
 
 /// <summary>
-/// The host's state that the plug-in reaches through host functions. It is the host functions'
-/// user data: one store shared by every plug-in instance those functions are registered with.
+/// The host's state that the plug-in reaches through host functions. Its [HostFunction] methods
+/// are kv.wasm's imports; the source generator adds <c>GetHostFunctions()</c>, whose functions
+/// call this instance: one store shared by every plug-in instance they are registered with.
 /// </summary>
-public sealed class KeyValueStore
+public sealed partial class KeyValueStore
 {
     private readonly ConcurrentDictionary<string, string> _values = new(StringComparer.Ordinal);
 
@@ -22,6 +24,22 @@ public sealed class KeyValueStore
     {
         _values[key] = value;
         Interlocked.Increment(ref _writes);
+    }
+
+    // kv_read(key) -> value: the generated code reads the key's memory block as UTF-8 and writes
+    // the result into a new block (offset 0 for null). The per-call host context says which
+    // tenant the call is for, so tenants never see each other's keys.
+    [HostFunction("kv_read")]
+    private string? KvRead(CurrentPlugin plugin, string key) =>
+        Read($"{plugin.GetCallHostContext<RequestInfo>()!.Tenant}/{key}");
+
+    // kv_write(key, value): two blocks in, nothing out.
+    [HostFunction("kv_write")]
+    private void KvWrite(CurrentPlugin plugin, string key, string value)
+    {
+        RequestInfo request = plugin.GetCallHostContext<RequestInfo>()!;
+        Write($"{request.Tenant}/{key}", value);
+        Console.WriteLine($"  [{request.RequestId}] host: kv_write {request.Tenant}/{key} = {value}");
     }
 
     /// <summary>Everything stored, sorted by key.</summary>

@@ -1,6 +1,6 @@
 // kv.wasm's "bump" export counts visits per key, but keeps no state itself: it reads and writes
 // the counter through two host functions, kv_read and kv_write, that this program provides.
-//   * user data: the KeyValueStore, given once when the host functions are defined;
+//   * the KeyValueStore: its [HostFunction] methods are the host functions (generated code);
 //   * host context: a RequestInfo given with each call, so the same plug-in can serve several
 //     tenants while the host keeps their keys apart.
 using System.Text;
@@ -9,27 +9,12 @@ using HostFunctionsSample;
 
 var store = new KeyValueStore();
 
-// kv_read(key: i64) -> i64: the plug-in passes a memory block holding the key and gets back a
-// block holding the value (offset 0 when there is none). ForStrings does the block handling.
-HostFunction kvRead = HostFunction.ForStrings("kv_read", store, (plugin, key) =>
-{
-    RequestInfo request = plugin.GetCallHostContext<RequestInfo>()!;
-    return plugin.GetUserData<KeyValueStore>()!.Read($"{request.Tenant}/{key}");
-});
-
-// kv_write(key: i64, value: i64): two blocks in, nothing out. Typed parameters arrive as
-// the raw i64 offsets, which CurrentPlugin turns into strings.
-HostFunction kvWrite = HostFunction.FromMethod<long, long>("kv_write", store, (plugin, keyOffset, valueOffset) =>
-{
-    RequestInfo request = plugin.GetCallHostContext<RequestInfo>()!;
-    string key = plugin.ReadString(keyOffset);
-    string value = plugin.ReadString(valueOffset);
-    plugin.GetUserData<KeyValueStore>()!.Write($"{request.Tenant}/{key}", value);
-    Console.WriteLine($"  [{request.RequestId}] host: kv_write {request.Tenant}/{key} = {value}");
-});
+// kv_read and kv_write are [HostFunction] methods of KeyValueStore; GetHostFunctions() is
+// generated (README.md shows the same two functions written by hand).
+HostFunction[] functions = store.GetHostFunctions();
 
 string wasm = Path.Combine(AppContext.BaseDirectory, "kv.wasm");
-using var plugin = new Plugin(new Manifest(new PathWasmSource(wasm)), [kvRead, kvWrite], withWasi: false);
+using var plugin = new Plugin(new Manifest(new PathWasmSource(wasm)), functions, withWasi: false);
 
 (string Tenant, string Key)[] requests =
 [

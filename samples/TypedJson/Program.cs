@@ -1,12 +1,14 @@
-// Calls json_transform.wasm's "summarize" with typed values: the input record is serialized and
-// the output deserialized with System.Text.Json source generation (no reflection, so this code
-// also works trimmed and under NativeAOT).
+// Calls json_transform.wasm's "summarize" through a typed interface: IScoreSummarizer is a
+// [PluginInterface] whose client the Extism source generator writes; its JSON goes through the
+// System.Text.Json source-generated SampleJson context (no reflection, so this code also works
+// trimmed and under NativeAOT).
 using System.Text.Json.Serialization;
 using Extism.Sdk;
 using TypedJsonSample;
 
 string wasm = Path.Combine(AppContext.BaseDirectory, "json_transform.wasm");
 using var plugin = new Plugin(new Manifest(new PathWasmSource(wasm)), [], withWasi: false);
+IScoreSummarizer summarizer = IScoreSummarizer.Create(plugin);
 
 ScoreSheet[] inputs =
 [
@@ -16,9 +18,11 @@ ScoreSheet[] inputs =
 ];
 foreach (ScoreSheet scores in inputs)
 {
-    Summary? summary = plugin.Call("summarize", scores, SampleJson.Default.ScoreSheet, SampleJson.Default.Summary);
-    Console.WriteLine($"{scores.Name,-6} {string.Join(",", scores.Scores),-14} -> count={summary!.Count} sum={summary.Sum} max={summary.Max}");
+    Summary summary = summarizer.Summarize(scores);
+    Console.WriteLine($"{scores.Name,-6} {string.Join(",", scores.Scores),-14} -> count={summary.Count} sum={summary.Sum} max={summary.Max}");
 }
+Summary later = await summarizer.SummarizeAsync(new ScoreSheet("dave", [7]));
+Console.WriteLine($"async  7              -> count={later.Count} sum={later.Sum} max={later.Max}");
 
 // The plug-in rejects what it cannot read; the error arrives as an ExtismException.
 try
@@ -37,6 +41,16 @@ namespace TypedJsonSample
 
     /// <summary>What summarize returns.</summary>
     public sealed record Summary(string Name, long Count, long Sum, long Max);
+
+    /// <summary>json_transform.wasm's export; the method name gives the export name (summarize).</summary>
+    [PluginInterface]
+    [ExtismJsonContext(typeof(SampleJson))]
+    public partial interface IScoreSummarizer
+    {
+        Summary Summarize(ScoreSheet scores);
+
+        Task<Summary> SummarizeAsync(ScoreSheet scores, CancellationToken cancellationToken = default);
+    }
 
     // The generator writes the (de)serialization code for these types at compile time; the
     // plug-in's JSON uses lower-case keys, hence camelCase.

@@ -6,7 +6,7 @@ namespace Extism.Sdk.Benchmarks;
 /// tens of bytes per op on slow cases that run only a few ops; this check separates that noise from
 /// real allocations on the call path. Prints "case&lt;TAB&gt;bytes_per_op" lines.
 /// </summary>
-internal static class AllocationCheck
+internal static partial class AllocationCheck
 {
     public static int Run()
     {
@@ -25,6 +25,7 @@ internal static class AllocationCheck
             Measure("P3_HostLoop_N0", 2000, () => hosts.P3_HostLoop_N0());
             Measure("P3_HostLoop_N1000", 200, () => hosts.P3_HostLoop_N1000());
             Measure("P3_HostLoop_N1000_Raw", 200, () => hosts.P3_HostLoop_N1000_Raw());
+            MeasureGeneratedHostFunctions();
             Measure("P4_Echo64K", 200, () => calls.P4_Echo64K());
             Measure("P4_Echo1M", 20, () => calls.P4_Echo1M());
             Measure("P5_Echo64K_BufferWriter", 200, () => calls.P5_Echo64K_BufferWriter());

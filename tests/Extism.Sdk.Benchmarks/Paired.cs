@@ -17,7 +17,7 @@ namespace Extism.Sdk.Benchmarks;
 /// Prints "case&lt;TAB&gt;c_ns&lt;TAB&gt;sdk_ns&lt;TAB&gt;sdk/c&lt;TAB&gt;official_ns&lt;TAB&gt;official/sdk" lines
 /// (medians; the ratios are medians of the rounds' ratios; "-" where there is no official side).
 /// </summary>
-internal static unsafe class Paired
+internal static unsafe partial class Paired
 {
     private static delegate* unmanaged<byte*, long, double> s_run;
     private static delegate* unmanaged<double> s_now;
@@ -68,6 +68,9 @@ internal static unsafe class Paired
             Report(loop);
             ReportPerHostCall("P3_PerHostCall", loop, 1);
             ReportPerHostCall("P3_PerHostCall_Raw", loop, 2);
+            ReportPerHostCall("P3_PerHostCall", loop[0], loop[1]);
+            ReportPerHostCall("P3_PerHostCall_Raw", loop[0], loop[2]);
+            MeasureGeneratedHostFunctions(rounds, batchNs);
             Report(Measure(rounds, batchNs,
                 new Item("P4_Echo64K", "P4_Echo64K", () => calls.P4_Echo64K()),
                 new Item("P5_Echo64K_BufferWriter", "P4_Echo64K", () => calls.P5_Echo64K_BufferWriter()),

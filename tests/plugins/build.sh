@@ -127,7 +127,7 @@ for name in echo outcomes config_vars logging host_types host_bytes host_loop \
     wat "$name"
 done
 
-for name in count_vowels http json_transform; do
+for name in count_vowels http json_transform kitchen; do
     c_reactor "$name"
     forbid_import "$name" wasi_snapshot_preview1 # must run with WASI off
 done

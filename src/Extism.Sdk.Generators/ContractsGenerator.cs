@@ -1,0 +1,85 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Extism.Sdk.Generators;
+
+/// <summary>
+/// Generates typed Extism contracts: <c>GetHostFunctions()</c> for types with [HostFunction]
+/// methods, <c>Create(Plugin)</c>/<c>Create(PluginPool)</c> clients for [PluginInterface]
+/// interfaces, and interfaces, models, a JSON context and host-function declarations for XTP
+/// schemas given as AdditionalFiles (*.xtp.yaml, *.xtp.yml, *.xtp.json).
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class ContractsGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<HostMethodResult> hostMethods = context.SyntaxProvider.ForAttributeWithMetadataName(
+            "Extism.Sdk.HostFunctionAttribute",
+            static (node, _) => node is MethodDeclarationSyntax,
+            static (ctx, _) => HostFunctionsSource.Analyze((IMethodSymbol)ctx.TargetSymbol, ctx.Attributes[0], ctx.SemanticModel.Compilation));
+
+        context.RegisterSourceOutput(hostMethods.Collect(), static (spc, results) => EmitHostFunctions(spc, results));
+
+        IncrementalValuesProvider<ClientResult> clients = context.SyntaxProvider.ForAttributeWithMetadataName(
+            "Extism.Sdk.PluginInterfaceAttribute",
+            static (node, _) => node is InterfaceDeclarationSyntax,
+            static (ctx, _) => ClientSource.Analyze((INamedTypeSymbol)ctx.TargetSymbol, ctx.SemanticModel.Compilation));
+
+        context.RegisterSourceOutput(clients, static (spc, result) =>
+        {
+            foreach (DiagnosticInfo d in result.Diagnostics) spc.ReportDiagnostic(Diagnostics.Create(d));
+            if (result.Diagnostics.Count > 0 || result.Type is null) return;
+            spc.AddSource(result.Type.HintName + ".ExtismClient.g.cs", SourceText.From(ClientSource.Emit(result.Type, result.InterfaceName!, result.Methods.Items), System.Text.Encoding.UTF8));
+        });
+
+        IncrementalValueProvider<string?> rootNamespace = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
+            options.GlobalOptions.TryGetValue("build_property.RootNamespace", out string? ns) && !string.IsNullOrWhiteSpace(ns) ? ns : null);
+
+        IncrementalValuesProvider<Xtp.XtpFile> schemas = context.AdditionalTextsProvider
+            .Where(static text => Xtp.XtpFile.IsSchemaPath(text.Path))
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Select(static (pair, ct) =>
+            {
+                pair.Right.GetOptions(pair.Left).TryGetValue("build_metadata.AdditionalFiles.ExtismInterface", out string? name);
+                return new Xtp.XtpFile(pair.Left.Path, pair.Left.GetText(ct)?.ToString() ?? "", string.IsNullOrWhiteSpace(name) ? null : name);
+            });
+
+        context.RegisterSourceOutput(schemas.Combine(rootNamespace), static (spc, pair) => Xtp.XtpSource.Generate(spc, pair.Left, pair.Right));
+    }
+
+    private static void EmitHostFunctions(SourceProductionContext spc, ImmutableArray<HostMethodResult> results)
+    {
+        foreach (HostMethodResult result in results)
+        {
+            foreach (DiagnosticInfo d in result.Diagnostics) spc.ReportDiagnostic(Diagnostics.Create(d));
+        }
+        // One file per type; a type with any broken method gets nothing (its diagnostics say why).
+        foreach (IGrouping<string, HostMethodResult> group in results.Where(r => r.Type is not null).GroupBy(r => r.Type!.Key))
+        {
+            if (group.Any(r => r.Method is null)) continue;
+            var seen = new Dictionary<(string, string), HostMethodResult>();
+            bool duplicate = false;
+            foreach (HostMethodResult r in group)
+            {
+                var key = (r.Method!.Namespace ?? "extism:host/user", r.Method.ImportName);
+                if (seen.TryGetValue(key, out HostMethodResult? first) && first.Method!.IsStatic == r.Method.IsStatic)
+                {
+                    spc.ReportDiagnostic(Diagnostic.Create(Diagnostics.DuplicateHostFunction, r.MethodLocation?.ToLocation() ?? Location.None,
+                        group.Key.Replace("global::", "") + "." + r.Method.MethodName, key.Item1, key.Item2, first.Method.MethodName));
+                    duplicate = true;
+                }
+                else seen[key] = r;
+            }
+            if (duplicate) continue;
+            TypeDeclModel type = group.First().Type!;
+            spc.AddSource(type.HintName + ".ExtismHostFunctions.g.cs",
+                SourceText.From(HostFunctionsSource.Emit(type, group.Select(r => r.Method!).ToList()), System.Text.Encoding.UTF8));
+        }
+    }
+}
