@@ -68,8 +68,6 @@ internal static unsafe partial class Paired
             Report(loop);
             ReportPerHostCall("P3_PerHostCall", loop, 1);
             ReportPerHostCall("P3_PerHostCall_Raw", loop, 2);
-            ReportPerHostCall("P3_PerHostCall", loop[0], loop[1]);
-            ReportPerHostCall("P3_PerHostCall_Raw", loop[0], loop[2]);
             MeasureGeneratedHostFunctions(rounds, batchNs);
             Report(Measure(rounds, batchNs,
                 new Item("P4_Echo64K", "P4_Echo64K", () => calls.P4_Echo64K()),

@@ -64,7 +64,7 @@ using (var logging = new Plugin(new Manifest(new PathWasmSource(Path.Combine(plu
 
 // 5. The hosting package (HostingCheck.cs).
 await HostingCheck.RunAsync(plugins, Expect);
-// 5. Typed contracts from the package's source generator (Contracts.cs, kitchen.xtp.yaml).
+// 6. Typed contracts from the package's source generator (Contracts.cs, kitchen.xtp.yaml).
 PackageTest.ContractChecks.Run(plugins, Expect);
 
 if (failures.Count > 0)
@@ -73,8 +73,7 @@ if (failures.Count > 0)
     Console.Error.WriteLine($"package test: {failures.Count} check(s) failed");
     return 1;
 }
-Console.WriteLine($"package test: OK (Extism.Sdk {typeof(Plugin).Assembly.GetName().Version}, count_vowels, kv host functions, logging forwarded, hosting with reload)");
-Console.WriteLine($"package test: OK (Extism.Sdk {typeof(Plugin).Assembly.GetName().Version}, count_vowels, kv host functions, logging forwarded, generated contracts)");
+Console.WriteLine($"package test: OK (Extism.Sdk {typeof(Plugin).Assembly.GetName().Version}, count_vowels, kv host functions, logging forwarded, hosting with reload, generated contracts)");
 return 0;
 
 sealed class CapturingProvider : ILoggerProvider

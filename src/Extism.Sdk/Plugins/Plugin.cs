@@ -148,11 +148,10 @@ public sealed unsafe partial class Plugin : IDisposable
     /// allocation-free. Every public call method of Plugin and PluginPool ends up here.
     /// </summary>
     // traced: false when the caller (a pool, which may repeat the call) records its telemetry itself.
-    internal void CallCore<TConsumer>(string functionName, ReadOnlySpan<byte> input, object? hostContext, CancellationToken cancellationToken, ref TConsumer consumer, bool traced = true)
     // SkipLocalsInit: the name's stack buffer is written before it is read; zeroing 256 bytes on
     // every call is waste (here and in the overloads that encode a string input on the stack).
     [SkipLocalsInit]
-    internal void CallCore<TConsumer>(string functionName, ReadOnlySpan<byte> input, object? hostContext, CancellationToken cancellationToken, ref TConsumer consumer)
+    internal void CallCore<TConsumer>(string functionName, ReadOnlySpan<byte> input, object? hostContext, CancellationToken cancellationToken, ref TConsumer consumer, bool traced = true)
         where TConsumer : struct, IOutputConsumer
     {
         // 1. Bytes in: the export's name as NUL-terminated UTF-8 (input is used as given).
