@@ -207,7 +207,7 @@ internal static class ClientSource
                 string args = "(" + name + ", " + text + ", " + token + ")";
                 task = "(_plugin is not null ? _plugin.CallAsync" + args + " : _pool!.CallAsync" + args + ")";
             }
-            else task = "__" + m.MethodName + "Async(" + (m.InputName is null ? "" : input + ", ") + token + ")";
+            else task = "__" + m.MethodName + "Async(" + (m.InputName is null ? "" : input + (m.Input.Kind == ValueKind.Span ? ".ToArray()" : "") + ", ") + token + ")";
             if (m.Shape == AsyncShape.Task) sb.Append(i2).Append("return ").Append(task).AppendLine(";");
             else sb.Append(i2).Append("return new ").Append(m.ReturnType).Append('(').Append(task).AppendLine(");");
             sb.Append(indent).AppendLine("}");

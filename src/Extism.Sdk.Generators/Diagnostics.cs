@@ -50,7 +50,7 @@ internal static class Diagnostics
 
     public static readonly DiagnosticDescriptor InterfaceInputType = Error("EXTISM113",
         "Unsupported export input",
-        "Plug-in interface method '{0}': input '{1}' of type '{2}' is not supported; use string, byte[], ReadOnlyMemory<byte>, ReadOnlySpan<byte> (sync only) or a JSON type");
+        "Plug-in interface method '{0}': input '{1}' of type '{2}' is not supported; use string, byte[], ReadOnlyMemory<byte>, ReadOnlySpan<byte> or a JSON type");
 
     public static readonly DiagnosticDescriptor InterfaceResultType = Error("EXTISM114",
         "Unsupported export result",

@@ -26,6 +26,7 @@ public sealed class ClientGenerationTests(ITestOutputHelper output)
             byte[] Echo(ReadOnlySpan<byte> data, CancellationToken cancellationToken);
             Task<ReadOnlyMemory<byte>> EchoAsync(ReadOnlyMemory<byte> data);
             Task<byte[]> EchoBytesAsync(byte[]? data);
+            [Export("echo")] Task<string> EchoSpanAsync(ReadOnlySpan<byte> data);
             string Greet(string? name);
             Task<string> GreetAsync(string name, CancellationToken cancellationToken = default);
             Item[] Many(Item[] items);

@@ -103,9 +103,10 @@ public sealed class DiagnosticTests(ITestOutputHelper output)
         "public sealed record Order(int Id);\n[/*!*/ExtismJsonContext(typeof(string))] public static partial class Host { [HostFunction(\"f\")] public static void F(Order order) { } }",
         "'string'");
 
-    private static Diagnostic SchemaDiagnostic(string yaml, string id)
+    private Diagnostic SchemaDiagnostic(string yaml, string id)
     {
         GeneratorHarness.Result result = GeneratorHarness.Run([], [("/src/bad.xtp.yaml", yaml, null)]);
+        foreach (Diagnostic d in result.GeneratorDiagnostics) output.WriteLine(d.ToString());
         Assert.Empty(result.Sources);
         return Assert.Single(result.GeneratorDiagnostics, d => d.Id == id);
     }
@@ -157,6 +158,7 @@ public sealed class DiagnosticTests(ITestOutputHelper output)
     {
         GeneratorHarness.Result result = GeneratorHarness.Run([], [("/src/x.xtp.yaml", "version: v1-draft\nexports: {}\n", "class")]);
         Diagnostic d = Assert.Single(result.GeneratorDiagnostics);
+        output.WriteLine(d.ToString());
         Assert.Equal("EXTISM133", d.Id);
         Assert.Contains("'class' is not a valid C# identifier", d.GetMessage());
     }
