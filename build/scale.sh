@@ -4,7 +4,8 @@
 # on the same directory, i.e. a restart), and one table of both runs.
 #
 #   build/scale.sh           10,000 modules, 8 callers, Zipf keys, budget 1,000 instances and 1 GiB
-#   build/scale.sh --quick   smoke run for CI: 500 modules, 1,500 calls, budget 100 instances and 128 MiB
+#   build/scale.sh --quick   smoke run for CI: 300 modules, 600 calls, budget 50 instances and 64 MiB
+#   --calls N                calls per run instead of 40,000 (600 with --quick)
 #
 # It fails when a call fails (wrong output or exception) or something does not build; timings
 # are reported, never asserted. Results: artifacts/scale/<mode>-<UTC time>/results.md (git-ignored).
@@ -12,10 +13,13 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mode=full
-for arg in "$@"; do
+calls=
+while [[ $# -gt 0 ]]; do
+  arg=$1; shift
   case "$arg" in
     --quick) mode=quick ;;
-    -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --calls) calls=$1; shift ;;
+    -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -30,10 +34,10 @@ dotnet build "$root/tests/Extism.Sdk.Scale/Extism.Sdk.Scale.csproj" -c Release -
 app="$build_dir/Extism.Sdk.Scale"
 
 if [[ $mode == quick ]]; then
-  sim=(--modules 500 --calls 1500 --callers 8 --max-instances 100 --memory-mib 128)
-  measure=(--modules 20 --instances 50)
+  sim=(--modules 300 --calls ${calls:-600} --callers 8 --max-instances 50 --memory-mib 64)
+  measure=(--modules 10 --instances 20)
 else
-  sim=(--modules 10000 --calls 40000 --callers 8 --max-instances 1000 --memory-mib 1024)
+  sim=(--modules 10000 --calls ${calls:-40000} --callers 8 --max-instances 1000 --memory-mib 1024)
   measure=(--modules 200 --instances 500)
 fi
 cache="$out/cache"   # fresh: the first run compiles everything from scratch

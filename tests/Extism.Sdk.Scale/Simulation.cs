@@ -15,8 +15,8 @@ internal sealed class Simulation
         int MaxInstances, int MaxModules, long MemoryBudget, string CacheDirectory);
 
     internal static string Header =>
-        "| run | modules | calls | failed | calls/s | hit p50 | hit p99 | first compile p50 / p99 | recompile after eviction p50 / p99 | hits / cold starts | evictions | peak instances / modules | peak RSS / budget | peak virtual | peak threads |\n" +
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+        "| run | modules | calls | failed | calls/s | hit p50 | hit p99 | first compile p50 / p99 | recompile after eviction p50 / p99 | hits / cold starts | compile only p50 / p99 | evictions | peak instances / modules | peak RSS / budget | peak virtual | peak threads |\n" +
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 
     internal static int Run(Settings s)
     {
@@ -93,13 +93,13 @@ internal sealed class Simulation
         var memory = ProcessMemory.Read();
 
         double[] h = hits.ToArray(), f = firstCompiles.ToArray(), r = recompiles.ToArray();
+        double[] c = compileSeconds.Select(x => x * 1000).ToArray(); // the registry's metric: the compilation alone, without queueing
         Console.WriteLine(
             $"| {s.Label} | {s.Modules:N0} ({resolved.Count:N0} used) | {s.Calls:N0} | {failed} | {s.Calls / seconds:N0} " +
             $"| {P(h, 50)} | {P(h, 99)} | {P(f, 50)} / {P(f, 99)} ({f.Length:N0}) | {P(r, 50)} / {P(r, 99)} ({r.Length:N0}) " +
-            $"| {h.Length:N0} / {f.Length + r.Length:N0} | {registry.Evictions:N0} | {peakInstances:N0} / {peakModules:N0} (limits {s.MaxInstances:N0} / {s.MaxModules:N0}) " +
+            $"| {h.Length:N0} / {f.Length + r.Length:N0} | {P(c, 50)} / {P(c, 99)} | {registry.Evictions:N0} | {peakInstances:N0} / {peakModules:N0} (limits {s.MaxInstances:N0} / {s.MaxModules:N0}) " +
             $"| {ProcessMemory.MiB(memory.PeakRssBytes)} / {ProcessMemory.MiB(s.MemoryBudget)} | {ProcessMemory.TiB(memory.PeakVirtualBytes)} | {peakThreads:N0} |");
-        double[] c = compileSeconds.Select(x => x * 1000).ToArray();
-        Console.Error.WriteLine($"{s.Label}: compile (resolve + compile, registry metric) p50 {P(c, 50)} p99 {P(c, 99)} over {c.Length:N0}; " +
+        Console.Error.WriteLine($"{s.Label}: {c.Length:N0} compilations; " +
             $"final: {registry.LiveInstances} instances, {registry.CompiledModules} modules, estimate {ProcessMemory.MiB(registry.EstimatedMemory)}, RSS {ProcessMemory.MiB(memory.RssBytes)}");
         return failed == 0 ? 0 : 1;
     }

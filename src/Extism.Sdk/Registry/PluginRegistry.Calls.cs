@@ -85,20 +85,23 @@ public sealed partial class PluginRegistry
     private async Task<TResult> WithBudgetAsync<TState, TResult>(RegistryModule module, TState state, Func<PluginPool, TState, CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
     {
         long deadline = 0;
+        Task? changed = null; // watched only once the budget was found full, so a plain call allocates nothing here
         while (true)
         {
-            Task changed;
-            lock (_lock) changed = WatchBudget(); // before the attempt, so a release during it is not missed
             try
             {
                 return await call(module.Pool!, state, cancellationToken).ConfigureAwait(false);
             }
             catch (RegistryBudgetFullException full)
             {
-                if (!await WaitForBudgetAsync(changed, ref deadline, cancellationToken).ConfigureAwait(false))
+                // The first refusal only starts watching and tries again (room freed before the
+                // watch began would otherwise be missed); later ones wait for a change seen since
+                // the watch that preceded the failed attempt.
+                if (changed is not null && !await WaitForBudgetAsync(changed, ref deadline, cancellationToken).ConfigureAwait(false))
                 {
                     lock (_lock) throw Exceeded(module.Key, full.Budget);
                 }
+                lock (_lock) changed = WatchBudget();
             }
         }
     }

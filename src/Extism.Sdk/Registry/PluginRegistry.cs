@@ -237,7 +237,10 @@ public sealed partial class PluginRegistry : IDisposable
                 if (!module.Removed) Remove(module);
                 SignalBudget();
             }
-            module.Ready.TrySetException(e);
+            // The registry's own token fired: the callers see the disposal, not a cancellation of theirs.
+            module.Ready.TrySetException(e is OperationCanceledException && _disposing.IsCancellationRequested
+                ? new ObjectDisposedException(nameof(PluginRegistry), "The PluginRegistry was disposed while compiling '" + module.Key + "'.")
+                : e);
         }
     }
 

@@ -109,6 +109,22 @@ public sealed class RegistryCompilationTests
     }
 
     [Fact]
+    public async Task Disposing_while_a_compilation_waits_gives_its_callers_ObjectDisposedException()
+    {
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var registry = new PluginRegistry(async (key, token) =>
+        {
+            entered.SetResult();
+            await Task.Delay(Timeout.Infinite, token); // a resolver that honours the registry's token
+            return new PluginDefinition(Constant(1));
+        });
+        Task<long> call = Get(registry, "k1");
+        await entered.Task;
+        registry.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => call);
+    }
+
+    [Fact]
     public void Options_out_of_range_are_refused_with_the_option_named()
     {
         var resolver = new CountingResolver();
