@@ -22,15 +22,42 @@ internal static class ManifestJson
 {
     internal static string Serialize(Manifest manifest) => JsonSerializer.Serialize(manifest, ManifestJsonContext.Default.Manifest);
 
+    // One ready writer (options whose metadata is built once), taken by whoever serialises;
+    // a concurrent second serialisation builds its own. No thread-static: the pin scope is set on
+    // the taken writer's converter for exactly one serialisation.
+    private static NativeWriter? s_writer;
+
     /// <summary>UTF-8 JSON for the native constructor; byte sources refer to arrays pinned by <paramref name="pins"/>.</summary>
     internal static byte[] SerializeForNative(Manifest manifest, PinScope pins)
     {
-        // The scope travels in this serialisation's own options: a converter registered there
-        // takes precedence over the [JsonConverter] on WasmSource (which writes base64). Building
-        // the options costs microseconds, against milliseconds for the compilation that follows.
-        var options = new JsonSerializerOptions(ManifestJsonContext.Default.Options);
-        options.Converters.Add(new WasmSourceConverter(pins));
-        return JsonSerializer.SerializeToUtf8Bytes(manifest, (JsonTypeInfo<Manifest>)options.GetTypeInfo(typeof(Manifest)));
+        NativeWriter writer = Interlocked.Exchange(ref s_writer, null) ?? new NativeWriter();
+        writer.Converter.Pins = pins;
+        try
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(manifest, writer.TypeInfo);
+        }
+        finally
+        {
+            writer.Converter.Pins = null;
+            Volatile.Write(ref s_writer, writer);
+        }
+    }
+
+    /// <summary>
+    /// Options for native manifests: a converter registered in the options takes precedence over
+    /// the [JsonConverter] on WasmSource (which writes base64), and carries the pin scope.
+    /// </summary>
+    private sealed class NativeWriter
+    {
+        internal readonly WasmSourceConverter Converter = new();
+        internal readonly JsonTypeInfo<Manifest> TypeInfo;
+
+        internal NativeWriter()
+        {
+            var options = new JsonSerializerOptions(ManifestJsonContext.Default.Options);
+            options.Converters.Add(Converter);
+            TypeInfo = (JsonTypeInfo<Manifest>)options.GetTypeInfo(typeof(Manifest));
+        }
     }
 
     /// <summary>Keeps byte arrays at fixed addresses until disposed.</summary>
@@ -56,13 +83,12 @@ internal static class ManifestJson
 /// <summary>Writes each kind of wasm source in the untagged form the runtime expects.</summary>
 internal sealed class WasmSourceConverter : JsonConverter<WasmSource>
 {
-    private readonly ManifestJson.PinScope? _pins;
-
-    /// <summary>Writes byte sources as base64 (the default, through the attribute on <see cref="WasmSource"/>).</summary>
-    public WasmSourceConverter() { }
-
-    /// <summary>Writes byte sources by address, pinning each array in <paramref name="pins"/>.</summary>
-    internal WasmSourceConverter(ManifestJson.PinScope pins) => _pins = pins;
+    /// <summary>
+    /// Set for one serialisation by <see cref="ManifestJson.SerializeForNative"/>: byte sources are
+    /// then written by address, each array pinned in this scope. Null: base64 (the default,
+    /// through the attribute on <see cref="WasmSource"/>).
+    /// </summary>
+    internal ManifestJson.PinScope? Pins { get; set; }
 
     public override WasmSource Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         => throw new NotSupportedException("Extism manifests are written, not read: build a Manifest in code.");
@@ -76,7 +102,7 @@ internal sealed class WasmSourceConverter : JsonConverter<WasmSource>
                 writer.WriteString("path", path.Path);
                 break;
             case ByteArrayWasmSource bytes:
-                if (_pins is { } pins)
+                if (Pins is { } pins)
                 {
                     writer.WriteStartObject("data");
                     writer.WriteNumber("ptr", (ulong)(nuint)pins.Pin(bytes.Data));

@@ -282,9 +282,13 @@ public sealed unsafe partial class Plugin : IDisposable
         old.Dispose();
         LastCallLeftInstanceUnusable = false;
         Interlocked.Increment(ref _recycleCount);
-        OnRecycled(_poisonReason ?? "unknown");
+        LastRecycleReason = _poisonReason ?? "unknown";
+        OnRecycled(LastRecycleReason);
         return fresh;
     }
+
+    /// <summary>Why the last replacement happened (<see cref="CallOutcome.ReasonName"/>); null before the first.</summary>
+    internal string? LastRecycleReason { get; private set; }
 
     /// <summary>Hook for metrics (e.g. <c>extism.plugin.recycles</c> with <c>extism.reason</c>); <paramref name="reason"/> is <see cref="CallOutcome.ReasonName"/>.</summary>
     partial void OnRecycled(string reason);
@@ -348,7 +352,7 @@ public sealed unsafe partial class Plugin : IDisposable
         CheckFuel(options.FuelLimit);
         // Byte sources go to libextism by address: pinned until the native constructor returns.
         using var pins = new ManifestJson.PinScope();
-        return Create(ManifestJson.SerializeForNative(manifest, pins), functions, options);
+        return InstanceSource.Create(ManifestJson.SerializeForNative(manifest, pins), functions, options);
     }
 
     private static (PluginHandle, InstanceSource?) CreateFromBytes(ReadOnlySpan<byte> wasm, HostFunction[] functions, PluginInitializationOptions options)
@@ -356,39 +360,12 @@ public sealed unsafe partial class Plugin : IDisposable
         LibraryLoader.EnsureLoaded();
         if (wasm.IsEmpty) throw new ArgumentException("The wasm bytes are empty.", nameof(wasm));
         CheckFuel(options.FuelLimit);
-        return Create(wasm, functions, options);
+        return InstanceSource.Create(wasm, functions, options);
     }
 
     private static void CheckFuel(long? fuelLimit)
     {
         if (fuelLimit is <= 0) throw new ArgumentOutOfRangeException(nameof(fuelLimit), fuelLimit, "FuelLimit must be positive (null for no limit).");
-    }
-
-    /// <summary>
-    /// Compiles, then instantiates: the compiled code is kept (by the returned source) for
-    /// self-healing, so a replacement instance is never compiled again. Compiling and
-    /// instantiating separately costs what <c>extism_plugin_new</c> does (it does the same inside).
-    /// Only a fuel limit on libextism before 1.13.0 (no compiled fuel) takes the one-step way,
-    /// without self-healing.
-    /// </summary>
-    private static (PluginHandle, InstanceSource?) Create(ReadOnlySpan<byte> wasm, HostFunction[] functions, PluginInitializationOptions options)
-    {
-        if (options.FuelLimit is { } fuel && !LibraryLoader.HasCompiledFuelLimit)
-        {
-            using var natives = new NativeFunctionSet(functions);
-            byte* error = null;
-            NativePlugin* plugin;
-            fixed (byte* bytes = wasm)
-            {
-                plugin = Interop.extism_plugin_new_with_fuel_limit(bytes, (ulong)wasm.Length, natives.List, natives.Count, options.WithWasi, (ulong)fuel, &error);
-            }
-            if (plugin is null) throw CreationError(error);
-            return (new PluginHandle(plugin), null);
-        }
-        // Ours only until this method returns: the source (if any) holds its own reference.
-        using CompiledPluginHandle compiled = CompiledPlugin.Compile(wasm, functions, options);
-        PluginHandle native = InstanceSource.Instantiate(compiled);
-        return (native, options.RecycleAfterFailure ? new InstanceSource(compiled) : null);
     }
 
     /// <summary>Turns a constructor's owned error string into an exception, freeing the string.</summary>

@@ -145,4 +145,98 @@ public class SelfHealingTests : IClassFixture<LeakCheck>
         Assert.Equal(1UL, holder.Result);
         Assert.Equal(0, plugin.RecycleCount); // cancelled before it ran: nothing was aborted
     }
+
+    [Fact]
+    public void ARealPdkGuestSurvivesThousandsOfHostFunctionFailures()
+    {
+        // kv.wasm is AssemblyScript with @extism/as-pdk: its frames live on a shadow stack in linear
+        // memory. Without a fresh instance, about 1,200 aborted calls in a row break it for good.
+        bool fail = true;
+        var store = new Dictionary<string, string>();
+        using var read = HostFunction.FromMethod<long, long>("kv_read", store, (plugin, key) =>
+            fail ? throw new TimeoutException("database timeout")
+                : plugin.GetUserData<Dictionary<string, string>>()!.TryGetValue(plugin.ReadString(key), out string? v) ? plugin.WriteString(v) : 0);
+        using var write = HostFunction.FromMethod<ulong, ulong>("kv_write", store, static (plugin, key, value) =>
+            plugin.GetUserData<Dictionary<string, string>>()![plugin.ReadString((long)key)] = plugin.ReadString((long)value));
+        using Plugin plugin = TestPlugins.Load("kv", false, read, write);
+        const int failures = 2_000;
+        for (int i = 0; i < failures; i++)
+        {
+            var e = Assert.Throws<ExtismException>(() => plugin.Call("bump", "cats"));
+            Assert.Equal(ExtismErrorKind.HostFunction, e.Kind);
+            Assert.IsType<TimeoutException>(e.InnerException);
+        }
+        fail = false;
+        Assert.Equal("cats=1", plugin.Call("bump", "cats"));
+        Assert.Equal("cats=2", plugin.Call("bump", "cats"));
+        Assert.Equal(failures, plugin.RecycleCount);
+        Assert.Equal("host_function", plugin.LastRecycleReason);
+    }
+
+    [Fact]
+    public void WithoutRecyclingTheSameGuestBreaksForGood()
+    {
+        // The libextism fact self-healing rests on: an aborted call never pops the guest's shadow
+        // stack and the instance is never rebuilt, so failures accumulate until every call traps.
+        bool fail = true;
+        using var read = HostFunction.FromMethod<long, long>("kv_read", null, (_, _) => fail ? throw new TimeoutException("database timeout") : 0);
+        using var write = HostFunction.FromMethod<ulong, ulong>("kv_write", null, static (_, _, _) => { });
+        using var plugin = new Plugin(TestPlugins.Bytes("kv"), [read, write], new PluginInitializationOptions { RecycleAfterFailure = false });
+        for (int i = 0; i < 2_000; i++) Assert.ThrowsAny<ExtismException>(() => plugin.Call("bump", "cats"));
+        fail = false;
+        Assert.Throws<ExtismTrapException>(() => plugin.Call("bump", "cats"));
+        Assert.Equal(0, plugin.RecycleCount);
+    }
+
+    [Theory]
+    [InlineData("trap", "trap")]
+    [InlineData("spin", "fuel_exhausted")]
+    public void TheReasonIsTheFailuresKindInSnakeCase(string export, string reason)
+    {
+        using var plugin = new Plugin(TestPlugins.Bytes("outcomes"), [], new PluginInitializationOptions { FuelLimit = 1_000_000 });
+        Assert.ThrowsAny<ExtismException>(() => plugin.Call(export, []).ToArray());
+        Assert.True(plugin.FunctionExists("busy")); // any operation replaces the instance
+        Assert.Equal(1, plugin.RecycleCount);
+        Assert.Equal(reason, plugin.LastRecycleReason);
+    }
+
+    [Fact]
+    public void DisposeRacingRecyclesFreesEveryInstance()
+    {
+        // Failing and normal calls alternate on one thread while another disposes: whatever the
+        // interleaving, calls end in their own outcome or ObjectDisposedException, and the class's
+        // leak check finds every native instance freed.
+        for (int round = 0; round < 20; round++)
+        {
+            var plugin = TestPlugins.Load("outcomes");
+            using var started = new ManualResetEventSlim();
+            Task caller = Task.Factory.StartNew(() =>
+            {
+                started.Set();
+                try
+                {
+                    while (true)
+                    {
+                        try
+                        {
+                            plugin.Call("trap", []);
+                            Assert.Fail("the trap export returned");
+                        }
+                        catch (ExtismTrapException)
+                        {
+                        }
+                        plugin.Call("busy", NoWork);
+                    }
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+            }, TaskCreationOptions.LongRunning);
+            started.Wait();
+            Thread.Sleep(round % 5);
+            plugin.Dispose();
+            Assert.True(caller.Wait(TimeSpan.FromSeconds(30)));
+            caller.GetAwaiter().GetResult();
+        }
+    }
 }
