@@ -86,8 +86,11 @@ internal static unsafe class HostFunctionTrampolines
     /// when the function has a result we hand back a result of the wrong wasm type: wasmtime
     /// rejects it and fails this call alone, at this very host call (rc -1; pinned per libextism
     /// release by WrongResultTypeStopTests). Only for functions without results is a cancel used,
-    /// and only when this plug-in owns its engine; otherwise the guest runs on with every later
-    /// host call short-circuited, and the call still fails afterwards.
+    /// and only when no other instance can receive it: not a sibling, and not the fresh instance a
+    /// self-healing plug-in makes next on the same engine (a cancel that the short export never
+    /// reached an epoch check for interrupted that instance's instantiation: "wasm trap:
+    /// interrupt"). Otherwise the guest runs on with every later host call short-circuited, and
+    /// the call still fails afterwards.
     /// </summary>
     private static void StopGuest(CallContext context, ExtismVal* outputs, ulong count)
     {
@@ -102,7 +105,7 @@ internal static unsafe class HostFunctionTrampolines
             };
             return;
         }
-        if (!context.Plugin.SharesEngine) context.Plugin.Cancellation.SendOnce();
+        if (!context.Plugin.InterruptCanReachAnotherInstance) context.Plugin.Cancellation.SendOnce();
     }
 
     /// <summary>

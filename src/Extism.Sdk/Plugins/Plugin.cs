@@ -116,6 +116,13 @@ public sealed unsafe partial class Plugin : IDisposable
     /// <summary>True when an interrupt of this instance could reach another live instance (same compiled plug-in).</summary>
     internal bool SharesEngine => _source is { LiveInstances: > 1 };
 
+    /// <summary>
+    /// True when an interrupt sent now could land on another instance: a live sibling, or the
+    /// replacement self-healing will make on the same engine (a cancel that arrives after the call
+    /// ended waits for the engine's next epoch check, which is the replacement's instantiation).
+    /// </summary>
+    internal bool InterruptCanReachAnotherInstance => _recycleFrom is not null || SharesEngine;
+
     /// <summary>Made by <see cref="CompiledPlugin.Instantiate"/>: its engine is (or was) shared with any siblings.</summary>
     internal bool FromCompiledPlugin => _source is not null;
 
