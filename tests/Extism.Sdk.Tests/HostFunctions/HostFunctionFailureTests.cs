@@ -56,8 +56,9 @@ public class HostFunctionFailureTests : IClassFixture<LeakCheck>
     public void ThrowingVoidFunctionFailsTheCallAndRunsNoFurtherHostCode(bool compiled)
     {
         // host_void's call_ping calls ping three times. A function without results cannot be stopped
-        // by a bad result: a plain plug-in is cancelled, a compiled instance (shared engine) runs on
-        // with later host calls skipped. Either way user code runs once and the call fails.
+        // by a bad result: a cancel could reach the fresh instance self-healing makes on the same
+        // engine, so the guest runs on with later host calls skipped. User code runs once, the call
+        // fails, and the next call (on the replacement) is not interrupted.
         int pings = 0;
         bool fail = true;
         using var ping = HostFunction.FromMethod("ping", null, _ =>
