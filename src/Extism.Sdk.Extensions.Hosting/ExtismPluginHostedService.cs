@@ -19,13 +19,16 @@ internal sealed class ExtismPluginHostedService(IServiceProvider services, IEnum
 {
     private readonly ILogger _logger = services.GetService<ILoggerFactory>()?.CreateLogger("Extism.Sdk.Extensions.Hosting") ?? NullLogger.Instance;
 
-    private IEnumerable<PluginRuntime> Runtimes => registrations.Select(r => services.GetRequiredKeyedService<PluginRuntime>(r.Name));
+    // Resolved once at start: by StoppedAsync the host (a test's WebApplicationFactory, for one)
+    // may already have disposed the service provider, which then refuses every lookup.
+    private PluginRuntime[] _runtimes = [];
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (PluginRuntime runtime in Runtimes) await runtime.PrewarmAsync(cancellationToken).ConfigureAwait(false);
+        _runtimes = [.. registrations.Select(r => services.GetRequiredKeyedService<PluginRuntime>(r.Name))];
+        foreach (PluginRuntime runtime in _runtimes) await runtime.PrewarmAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -36,7 +39,7 @@ internal sealed class ExtismPluginHostedService(IServiceProvider services, IEnum
 
     public async Task StoppedAsync(CancellationToken cancellationToken)
     {
-        PluginRuntime[] runtimes = [.. Runtimes];
+        PluginRuntime[] runtimes = _runtimes;
         bool[] drained = await Task.WhenAll(runtimes.Select(r => r.Pool.DrainAsync(cancellationToken))).ConfigureAwait(false);
         for (int i = 0; i < runtimes.Length; i++)
         {
