@@ -5,14 +5,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-feed="$root/artifacts/packages"
-version_of() {
-  local f
-  f="$(ls "$feed"/"$1".[0-9]*.nupkg 2>/dev/null | head -n 1)"
-  [[ -n "$f" ]] || return 1
-  f="$(basename "$f" .nupkg)"
-  echo "${f#"$1".}"
-}
+source "$here/feed.sh"
 sdk_version="$(version_of Extism.Sdk)" || { echo "package-test-aot: error: no Extism.Sdk package in $feed; run build/pack.sh first" >&2; exit 2; }
 rid="$(dotnet --info | sed -n 's/^ *RID: *//p' | head -n 1)"
 runtime_version="$(version_of "Extism.Runtime.$rid")" || { echo "package-test-aot: error: no Extism.Runtime.$rid in $feed" >&2; exit 2; }

@@ -5,18 +5,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-feed="$root/artifacts/packages"
+source "$here/feed.sh"
 
 if [[ "${1:-}" == "--pack" ]]; then bash "$root/build/pack.sh"; fi
-
-# The version in a file name such as Extism.Runtime.linux-x64.1.41.0.nupkg.
-version_of() {
-  local f
-  f="$(ls "$feed"/"$1".[0-9]*.nupkg 2>/dev/null | head -n 1)"
-  [[ -n "$f" ]] || return 1
-  f="$(basename "$f" .nupkg)"
-  echo "${f#"$1".}"
-}
 
 sdk_version="$(version_of Extism.Sdk)" || { echo "package-test: error: no Extism.Sdk package in $feed; run build/pack.sh first" >&2; exit 2; }
 rid="$(dotnet --info | sed -n 's/^ *RID: *//p' | head -n 1)"
