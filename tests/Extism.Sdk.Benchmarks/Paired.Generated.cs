@@ -15,6 +15,7 @@ internal static partial class Paired
                 new Item("P3G_HostLoop_N1000_Generated", "P3_HostLoop_N1000", () => bench.P3G_HostLoop_N1000_Generated()),
                 new Item("P3G_HostLoop_N1000_FromMethod", "P3_HostLoop_N1000", () => bench.P3G_HostLoop_N1000_FromMethod()),
                 new Item("P3G_HostLoop_N1000_ExtismFunction", "P3_HostLoop_N1000", () => bench.P3G_HostLoop_N1000_ExtismFunction()));
+            if (items.Length == 0) return; // filtered out by EXTISM_BENCH_ONLY
             Report(items);
             ReportPerHostCall("P3G_PerHostCall_Generated", items, 1);
             ReportPerHostCall("P3G_PerHostCall_FromMethod", items, 2);

@@ -26,9 +26,13 @@ internal sealed class CallContext
     internal static CallContext? Enter(CallContext context)
     {
         CallContext? outer = t_current;
-        context.Failed = false;
-        context.HostException = null;
-        context.FailedFunction = null;
+        if (context.Failed)
+        {
+            // Only a failed call leaves anything to clear (the three are written together).
+            context.Failed = false;
+            context.HostException = null;
+            context.FailedFunction = null;
+        }
         t_current = context;
         return outer;
     }

@@ -20,7 +20,12 @@ internal static class PluginLocks
     /// </summary>
     internal static void Enter(PluginLock gate, CancellationToken cancellationToken)
     {
+#if NET9_0_OR_GREATER
+        // The parameterless TryEnter is Lock's inlined fast path; TryEnter(0) goes out of line.
+        if (gate.TryEnter()) return;
+#else
         if (TryEnter(gate, 0)) return;
+#endif
         if (!cancellationToken.CanBeCanceled)
         {
             TryEnter(gate, Timeout.Infinite);

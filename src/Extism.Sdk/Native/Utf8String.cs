@@ -26,6 +26,22 @@ internal ref struct Utf8String
         Span = buffer[..(length + 1)];
     }
 
+    /// <summary>
+    /// The NUL-terminated UTF-8 of an export name: from <paramref name="cache"/> when this name was
+    /// seen before, otherwise encoded into <paramref name="scratch"/> (or a pooled array) and
+    /// remembered while the cache has room.
+    /// </summary>
+    internal Utf8String(string value, string paramName, Span<byte> scratch, ExportNameCache cache)
+    {
+        if (value is not null && cache.TryGet(value) is { } known)
+        {
+            Span = known;
+            return;
+        }
+        this = new Utf8String(value!, paramName, scratch);
+        cache.Add(value!, Span);
+    }
+
     /// <summary>The bytes including the terminating NUL.</summary>
     internal Span<byte> Span { get; }
 
@@ -57,4 +73,40 @@ internal ref struct Utf8Input
         if (_rented is not null) ArrayPool<byte>.Shared.Return(_rented);
         _rented = null;
     }
+}
+
+/// <summary>
+/// The UTF-8 of the last few export names a plug-in was called with, so that the steady state of
+/// a call encodes nothing (a service calls the same few exports over and over). Entries are
+/// immutable and the slots are single reference writes, so threads can share it without a lock.
+/// Bounded: a caller that invents names per call gets the stack encoding, never a growing cache.
+/// </summary>
+internal sealed class ExportNameCache
+{
+    private const int Slots = 4;
+    private readonly Entry?[] _entries = new Entry?[Slots];
+    private int _next;
+
+    /// <summary>The cached NUL-terminated bytes of <paramref name="name"/>, or null.</summary>
+    internal byte[]? TryGet(string name)
+    {
+        foreach (Entry? entry in _entries)
+        {
+            if (entry is null) return null;
+            // Callers usually pass the same string instance (a literal or a constant).
+            if (ReferenceEquals(entry.Name, name) || string.Equals(entry.Name, name, StringComparison.Ordinal)) return entry.Bytes;
+        }
+        return null;
+    }
+
+    /// <summary>Remembers a validated name while there is room (the first four names stay).</summary>
+    internal void Add(string name, ReadOnlySpan<byte> utf8WithNul)
+    {
+        int slot = _next;
+        if (slot >= Slots) return;
+        _next = slot + 1;
+        _entries[slot] = new Entry(name, utf8WithNul.ToArray());
+    }
+
+    private sealed record Entry(string Name, byte[] Bytes);
 }

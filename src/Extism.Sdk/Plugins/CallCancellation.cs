@@ -30,8 +30,11 @@ internal sealed class CallCancellation(Plugin owner)
     {
         // Senders of the previous call are done (End waited for them); one arriving now sees
         // either the even epoch (and sends nothing) or this call's, after the reset below.
+        // Only the lock holder writes the epoch, and Begin needs no fence: a sender that reads the
+        // old (even) value sends nothing, which is right, since the call has not started. The
+        // release write orders the reset of _requested before the odd epoch.
         _requested = false;
-        Interlocked.Increment(ref _callEpoch);
+        Volatile.Write(ref _callEpoch, _callEpoch + 1);
     }
 
     internal void End()

@@ -35,6 +35,8 @@ public sealed unsafe partial class Plugin : IDisposable
     private readonly CallCancellation _cancellation;
     // Queues asynchronous callers without blocking threads (Plugin.Async.cs); created on first use.
     private SemaphoreSlim? _asyncGate;
+    // The UTF-8 of the export names this plug-in is called with (Native/Utf8String.cs).
+    private readonly ExportNameCache _exportNames = new();
     // The buffer behind the span that the compat Call overloads return (Plugin.Calls.cs).
     private byte[] _output = [];
     private int _disposed;
@@ -162,7 +164,7 @@ public sealed unsafe partial class Plugin : IDisposable
         where TConsumer : struct, IOutputConsumer
     {
         // 1. Bytes in: the export's name as NUL-terminated UTF-8 (input is used as given).
-        using var name = new Utf8String(functionName, nameof(functionName), stackalloc byte[Utf8String.StackSize]);
+        using var name = new Utf8String(functionName, nameof(functionName), stackalloc byte[Utf8String.StackSize], _exportNames);
         PluginLock gate = EnterLock();
         cancellationToken.ThrowIfCancellationRequested();
         GCHandle context = default;
