@@ -21,9 +21,13 @@ internal sealed class CallCancellation(Plugin owner)
     private long _callEpoch; // odd while a call runs
     private int _senders;
     private volatile bool _requested;
+    private volatile bool _sent;
 
     /// <summary>An interruption was asked for during the current (or last) call.</summary>
     internal bool Requested => _requested;
+
+    /// <summary>A cancel went to libextism during the current (or last) call; settled once <see cref="End"/> returns.</summary>
+    internal bool Sent => _sent;
 
     /// <summary>Marks a call's start. Runs under the plug-in's lock, so the native instance cannot change until <see cref="End"/>.</summary>
     internal void Begin()
@@ -34,6 +38,7 @@ internal sealed class CallCancellation(Plugin owner)
         // old (even) value sends nothing, which is right, since the call has not started. The
         // release write orders the reset of _requested before the odd epoch.
         _requested = false;
+        _sent = false;
         Volatile.Write(ref _callEpoch, _callEpoch + 1);
     }
 
@@ -65,6 +70,7 @@ internal sealed class CallCancellation(Plugin owner)
     internal void SendOnce()
     {
         // On the calling thread, inside the call: the call cannot end while this runs.
+        _sent = true;
         owner.CurrentInstance.SendCancel();
     }
 
@@ -80,6 +86,7 @@ internal sealed class CallCancellation(Plugin owner)
             long epoch = Volatile.Read(ref _callEpoch);
             if ((epoch & 1) == 0 || (expected is { } call && call != epoch)) return 0;
             if (expected is null) _requested = true;
+            _sent = true;
             owner.CurrentInstance.SendCancel();
             return epoch;
         }

@@ -33,6 +33,13 @@ public sealed unsafe partial class Plugin : IDisposable
     // What host-function trampolines record during a call on this plug-in.
     private readonly CallContext _context;
     private readonly CallCancellation _cancellation;
+    // Cancels libextism may deliver after their call ended (LateCancel.cs); used under _lock.
+    private LateCancel _lateCancel;
+    private long _strayInterruptRepeats;
+    // The manifest's timeout, to tell a call's own timeout from a late cancel; known when the
+    // plug-in was made from a Manifest object (directly or through a CompiledPlugin).
+    private TimeSpan? _timeout;
+    private bool _timeoutKnown;
     // Queues asynchronous callers without blocking threads (Plugin.Async.cs); created on first use.
     private SemaphoreSlim? _asyncGate;
     // The UTF-8 of the export names this plug-in is called with (Native/Utf8String.cs).
@@ -50,6 +57,8 @@ public sealed unsafe partial class Plugin : IDisposable
     public Plugin(Manifest manifest, HostFunction[] functions, PluginInitializationOptions options)
         : this(CreateFromManifest(manifest, functions, options ?? throw new ArgumentNullException(nameof(options))))
     {
+        _timeout = manifest.EffectiveTimeout;
+        _timeoutKnown = true;
     }
 
     /// <summary>Creates a plug-in from a manifest (Extism.Sdk 1.x options type).</summary>
@@ -99,6 +108,11 @@ public sealed unsafe partial class Plugin : IDisposable
         _recycleFrom = recycleFrom;
         _context = new CallContext(this);
         _cancellation = new CallCancellation(this);
+        if (source is not null)
+        {
+            _timeout = source.ManifestTimeout;
+            _timeoutKnown = source.TimeoutKnown;
+        }
     }
 
     /// <summary>
@@ -147,6 +161,12 @@ public sealed unsafe partial class Plugin : IDisposable
     /// for later calls. Instances of one <see cref="CompiledPlugin"/> share an engine, so libextism
     /// interrupts every one of them that is mid-call at that moment.
     /// </summary>
+    /// <remarks>
+    /// libextism may deliver a cancel after its call has ended on its own (its timer thread reads
+    /// the request late on a loaded machine); it then interrupts this plug-in's next call. With
+    /// self-healing on, a call that fails that way within two seconds of a cancel (an interruption
+    /// it did not ask for, before its own manifest timeout) is run once more on a fresh instance.
+    /// </remarks>
     /// <returns>True when a call was running.</returns>
     public bool Cancel() => _cancellation.Request();
 
@@ -179,34 +199,44 @@ public sealed unsafe partial class Plugin : IDisposable
             //    output and error; a poisoned instance is replaced here (Native).
             PluginLocks.Enter(gate, cancellationToken);
             locked = true;
-            native = Native;
-            native.DangerousAddRef(ref referenced);
             if (hostContext is not null)
             {
                 context = GCHandle.Alloc(hostContext);
                 LeakTracker.HostContext(+1);
             }
-            NativePlugin* plugin = (NativePlugin*)native.DangerousGetHandle();
-            // 3. The native call.
-            int rc = Invoke(plugin, name.Span, input, context, cancellationToken);
-            byte* error = Interop.extism_plugin_error(plugin);
-            // 4. The outcome: the call's result is known here (success, or the exception it is).
-            LastCallLeftInstanceUnusable = false;
-            if (rc != 0 || error is not null || _context.Failed)
+            long opened = _lateCancel.Open(); // 0 unless this plug-in sent a cancel lately
+            NativePlugin* plugin;
+            for (bool repeated = false; ; repeated = true)
             {
+                native = Native;
+                native.DangerousAddRef(ref referenced);
+                plugin = (NativePlugin*)native.DangerousGetHandle();
+                // 3. The native call.
+                int rc = Invoke(plugin, name.Span, input, context, cancellationToken);
+                byte* error = Interop.extism_plugin_error(plugin);
+                // 4. The outcome: the call's result is known here (success, or the exception it is).
+                LastCallLeftInstanceUnusable = false;
+                if (rc == 0 && error is null && !_context.Failed) break;
                 Exception failure = CallOutcome.ToException(functionName, rc, error, _context, _cancellation.Requested, cancellationToken);
                 if (CallOutcome.PoisonsInstance(failure))
                 {
                     LastCallLeftInstanceUnusable = true;
                     _poisonReason = CallOutcome.ReasonName(failure);
                 }
-                throw failure;
+                // Neither an instantiation that a stray interrupt broke before the export ran, nor
+                // a late cancel of an earlier call (LateCancel.cs), is this call's failure: run it
+                // once more, on the fresh instance Native makes.
+                if (repeated || _recycleFrom is null) throw failure;
+                if (!LateCancel.IsInterruptedInstantiation(failure) && !LateCancel.Explains(failure, opened, _timeoutKnown, _timeout)) throw failure;
+                native.DangerousRelease();
+                referenced = false;
+                Interlocked.Increment(ref _strayInterruptRepeats);
             }
             // 5. The output, read in place and handed to the consumer under the lock.
             ulong length = Interop.extism_plugin_output_length(plugin);
             if (length > int.MaxValue)
             {
-                throw new ExtismException($"Plug-in function '{functionName}' returned {length} bytes, more than a .NET span can hold.", ExtismErrorKind.Unknown, rc);
+                throw new ExtismException($"Plug-in function '{functionName}' returned {length} bytes, more than a .NET span can hold.", ExtismErrorKind.Unknown, 0);
             }
             byte* data = length == 0 ? null : Interop.extism_plugin_output_data(plugin);
             consumer.Consume(new ReadOnlySpan<byte>(data, (int)length));
@@ -255,6 +285,7 @@ public sealed unsafe partial class Plugin : IDisposable
             CallContext.Exit(outer);
             _cancellation.End();
             registration.Dispose();
+            _lateCancel.CallEnded(_cancellation.Sent);
         }
     }
 
@@ -285,31 +316,6 @@ public sealed unsafe partial class Plugin : IDisposable
     /// the kept compiled code, with the configuration changes applied, and the old one freed.
     /// </summary>
     private PluginHandle Native => LastCallLeftInstanceUnusable && _recycleFrom is not null ? Recycle() : _native;
-
-    private PluginHandle Recycle()
-    {
-        PluginHandle fresh = _recycleFrom!.NewInstance() ?? throw new ObjectDisposedException(nameof(Plugin));
-        PluginHandle old = Interlocked.Exchange(ref _native, fresh);
-        // Dispose may have run meanwhile (it does not wait for the lock): whichever of the two
-        // sees the other's write frees the fresh instance, so it is freed at least once.
-        if (IsDisposed)
-        {
-            fresh.Dispose();
-            throw new ObjectDisposedException(nameof(Plugin));
-        }
-        old.Dispose();
-        LastCallLeftInstanceUnusable = false;
-        Interlocked.Increment(ref _recycleCount);
-        LastRecycleReason = _poisonReason ?? "unknown";
-        OnRecycled(LastRecycleReason);
-        return fresh;
-    }
-
-    /// <summary>Why the last replacement happened (<see cref="CallOutcome.ReasonName"/>); null before the first.</summary>
-    internal string? LastRecycleReason { get; private set; }
-
-    /// <summary>Hook for metrics (e.g. <c>extism.plugin.recycles</c> with <c>extism.reason</c>); <paramref name="reason"/> is <see cref="CallOutcome.ReasonName"/>.</summary>
-    partial void OnRecycled(string reason);
 
     /// <summary>True when the main module exports <paramref name="name"/> with a callable signature (no parameters; no result or one i32).</summary>
     public bool FunctionExists(string name)
@@ -361,36 +367,5 @@ public sealed unsafe partial class Plugin : IDisposable
         // SafeHandle reference counting defers the native free until in-flight calls release it.
         Volatile.Read(ref _native).Dispose();
         _recycleFrom?.Dispose();
-    }
-
-    private static (PluginHandle, InstanceSource?) CreateFromManifest(Manifest manifest, HostFunction[] functions, PluginInitializationOptions options)
-    {
-        LibraryLoader.EnsureLoaded();
-        ManifestValidator.Validate(manifest, options.WithWasi);
-        CheckFuel(options.FuelLimit);
-        // Byte sources go to libextism by address: pinned until the native constructor returns.
-        using var pins = new ManifestJson.PinScope();
-        return InstanceSource.Create(ManifestJson.SerializeForNative(manifest, pins), functions, options);
-    }
-
-    private static (PluginHandle, InstanceSource?) CreateFromBytes(ReadOnlySpan<byte> wasm, HostFunction[] functions, PluginInitializationOptions options)
-    {
-        LibraryLoader.EnsureLoaded();
-        if (wasm.IsEmpty) throw new ArgumentException("The wasm bytes are empty.", nameof(wasm));
-        CheckFuel(options.FuelLimit);
-        return InstanceSource.Create(wasm, functions, options);
-    }
-
-    private static void CheckFuel(long? fuelLimit)
-    {
-        if (fuelLimit is <= 0) throw new ArgumentOutOfRangeException(nameof(fuelLimit), fuelLimit, "FuelLimit must be positive (null for no limit).");
-    }
-
-    /// <summary>Turns a constructor's owned error string into an exception, freeing the string.</summary>
-    internal static ExtismException CreationError(byte* error)
-    {
-        string message = error is null ? "libextism failed without a message." : Marshal.PtrToStringUTF8((IntPtr)error) ?? "";
-        Interop.extism_plugin_new_error_free(error);
-        return new ExtismException(message, ExtismErrorKind.Creation, null);
     }
 }

@@ -183,7 +183,7 @@ public static class CallProperties
         Manifest manifest = CallTarget.ManifestFor(MatrixGuest.C, FailureKind.TokenCancel);
         var options = new PluginInitializationOptions { WithWasi = true, FuelLimit = 100_000_000 };
         Plugin plugin = new(manifest, [op.Function], options);
-        long cases = 0, staleInterrupts = 0;
+        long cases = 0, lateRepeats = 0;
         try
         {
             var gen = Gen.Select(Gen.Enum<Interruption>(), Gen.Int[0, 3000], Gen.Bool);
@@ -215,29 +215,19 @@ public static class CallProperties
                 {
                     Properties.RequireDocumented(e, $"{how} after {delayMicros} µs");
                 }
-                if (how == Interruption.Dispose) plugin = new Plugin(manifest, [op.Function], options);
+                if (how == Interruption.Dispose)
+                {
+                    lateRepeats += plugin.StrayInterruptRepeats;
+                    plugin = new Plugin(manifest, [op.Function], options);
+                }
                 op.Prepare(HostOp.Echo, 0);
                 cases++;
-                try
-                {
-                    NormalCall(plugin, op, true);
-                }
-                catch (ExtismTimeoutException) when (how != Interruption.Dispose)
-                {
-                    // KNOWN BUG (found by this property; reported in #16, not fixed here): a cancel
-                    // sent just before the interrupted call ended can reach libextism's timer thread
-                    // after the next call started, and interrupt that call, which then fails with
-                    // "timeout" although the manifest has none. Seen about once in 1,000 to 5,000
-                    // cases. The plug-in must still answer the call after, and it must stay rare.
-                    staleInterrupts++;
-                    NormalCall(plugin, op, true);
-                }
+                // A cancel sent as the interrupted call was ending may reach libextism's timer
+                // thread after the next call started (LateCancel.cs); the plug-in must repeat that
+                // call instead of failing it with a "timeout" nobody asked for.
+                NormalCall(plugin, op, true);
             }, log, c => $"{c.Item1} after {c.Item2} µs, spin={c.Item3}", iterations);
-            log?.Invoke($"{staleInterrupts} stale interrupts (spurious timeouts on the call after a cancel) in {cases} cases");
-            if (staleInterrupts > Math.Max(2, cases / 200))
-            {
-                throw new PropertyViolationException($"{staleInterrupts} of {cases} normal calls after a cancel failed with a spurious timeout");
-            }
+            log?.Invoke($"{cases} cases; calls repeated after a late cancel: {lateRepeats + plugin.StrayInterruptRepeats}");
         }
         finally
         {
