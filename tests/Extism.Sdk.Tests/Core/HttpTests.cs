@@ -96,6 +96,23 @@ public sealed class HttpTests : IDisposable
     }
 
     [Fact]
+    public void ResponseHeadersStayAllowedAfterAFailureReplacesTheInstance()
+    {
+        // A response over the limit fails the call inside http_request, mid-guest: self-healing
+        // then replaces the instance, and the permission given to the old one must carry over.
+        using var plugin = Http(new MemoryOptions { MaxHttpResponseBytes = 100 }, "127.0.0.1");
+        plugin.AllowHttpResponseHeaders();
+        Assert.Throws<ExtismException>(() => plugin.Call("http_get", Url("/big")));
+        Assert.Contains("\"x-test\":\"yes\"", plugin.Call("http_get_with_headers", Url()));
+        Assert.Equal(1, plugin.RecycleCount);
+        // And without the permission, a replacement gets none.
+        using var plain = Http(new MemoryOptions { MaxHttpResponseBytes = 100 }, "127.0.0.1");
+        Assert.Throws<ExtismException>(() => plain.Call("http_get", Url("/big")));
+        Assert.Equal("none", plain.Call("http_get_with_headers", Url()));
+        Assert.Equal(1, plain.RecycleCount);
+    }
+
+    [Fact]
     public void ResponsesOverTheLimitFail()
     {
         using var plugin = Http(new MemoryOptions { MaxHttpResponseBytes = 10 }, "127.0.0.1");
