@@ -1,5 +1,4 @@
-using System.Runtime.InteropServices;
-using System.Text;
+using Extism.Sdk.Native;
 
 namespace Extism.Sdk;
 
@@ -38,7 +37,7 @@ public sealed class CompilationCacheOptions
 }
 
 /// <summary>Applies <see cref="CompilationCacheOptions"/> to the process environment that libextism reads.</summary>
-internal static unsafe class CompilationCache
+internal static class CompilationCache
 {
     internal const string Variable = "EXTISM_CACHE_CONFIG";
     internal const string ConfigFileName = "extism-cache.toml";
@@ -99,37 +98,15 @@ internal static unsafe class CompilationCache
         }
     }
 
-    /// <summary>The value native code sees (on Unix, .NET keeps its own copy of the environment, so it is read from the C library).</summary>
-    internal static string? Get()
-    {
-        if (OperatingSystem.IsWindows()) return Environment.GetEnvironmentVariable(Variable);
-        var getenv = (delegate* unmanaged<byte*, byte*>)Libc("getenv");
-        fixed (byte* name = Encoding.UTF8.GetBytes(Variable + "\0"))
-        {
-            byte* value = getenv(name);
-            return value is null ? null : Marshal.PtrToStringUTF8((nint)value);
-        }
-    }
+    /// <summary>The value native code sees (see <see cref="NativeEnvironment"/>).</summary>
+    internal static string? Get() => NativeEnvironment.Get(Variable);
 
     private static void Set(string value)
     {
-        // .NET's Environment.SetEnvironmentVariable reaches native code only on Windows; on Unix
-        // it changes the managed copy alone, so libextism would never see it. Set both.
-        Environment.SetEnvironmentVariable(Variable, value.Length == 0 ? null : value);
-        if (OperatingSystem.IsWindows())
+        if (OperatingSystem.IsWindows() && value.Length == 0)
         {
-            if (value.Length == 0) throw new PlatformNotSupportedException("Disabling the compilation cache needs an empty EXTISM_CACHE_CONFIG, and on Windows .NET removes a variable set to empty; set it empty before the process starts instead.");
-            return;
+            throw new PlatformNotSupportedException("Disabling the compilation cache needs an empty EXTISM_CACHE_CONFIG, and on Windows .NET removes a variable set to empty; set it empty before the process starts instead.");
         }
-        var setenv = (delegate* unmanaged<byte*, byte*, int, int>)Libc("setenv");
-        fixed (byte* name = Encoding.UTF8.GetBytes(Variable + "\0"))
-        fixed (byte* text = Encoding.UTF8.GetBytes(value + "\0"))
-        {
-            if (setenv(name, text, 1) != 0) throw new InvalidOperationException($"setenv({Variable}) failed (errno {Marshal.GetLastSystemError()}).");
-        }
+        NativeEnvironment.Set(Variable, value);
     }
-
-    // The C library's own symbols, found through the main program's global scope, so no library
-    // name (glibc, musl, macOS) needs to be guessed.
-    private static nint Libc(string symbol) => NativeLibrary.GetExport(NativeLibrary.GetMainProgramHandle(), symbol);
 }
