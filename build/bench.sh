@@ -196,6 +196,12 @@ rows = [
     ("P6_New_FirstCall", "P6_New_FirstCall", 1.05, None, 1.00),
     ("P7_String4K", "P7_Echo4K", None, None, 1.00),
     ("P7_Json4K", "P2_CountVowels4K", None, None, 1.00),
+    # Host functions from the source generator against FromMethod and ExtismFunction (paired only;
+    # the last row is generated/FromMethod per host call, so below 1 means generated is cheaper).
+    ("P3G_PerHostCall_Generated", "P3_PerHostCall", None, None, None),
+    ("P3G_PerHostCall_FromMethod", "P3_PerHostCall", None, None, None),
+    ("P3G_PerHostCall_ExtismFunction", "P3_PerHostCall", None, None, None),
+    ("P3G_Generated_vs_FromMethod", None, None, None, None),
     ("P8_Pool_1Thread", None, None, None, None),
     ("P8_Pool_2Threads", None, None, None, None),
     ("P8_PoolPerEngine_1Thread", None, None, None, None),

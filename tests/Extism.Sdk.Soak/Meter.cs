@@ -52,7 +52,9 @@ internal static class Meter
     }
 
     /// <summary>One line: RSS, heap, leaks.</summary>
-    public static string Line() => $"rss={Rss() / (1024.0 * 1024):F1} MiB heap={GC.GetTotalMemory(false) / (1024.0 * 1024):F1} MiB {Leaks()}";
+    // gc-committed: what the GC holds from the OS, so RSS growth can be told apart from native growth.
+    public static string Line() =>
+        $"rss={Rss() / (1024.0 * 1024):F1} MiB heap={GC.GetTotalMemory(false) / (1024.0 * 1024):F1} MiB gc-committed={GC.GetGCMemoryInfo().TotalCommittedBytes / (1024.0 * 1024):F1} MiB {Leaks()}";
 }
 
 /// <summary>Prints a phase's progress at each tenth and judges RSS growth from the second tenth to the last.</summary>
