@@ -52,9 +52,26 @@ internal static class Meter
     }
 
     /// <summary>One line: RSS, heap, leaks.</summary>
+    /// <summary>VmRSS split as the kernel reports it: anonymous memory and file-backed pages (code and data files mapped in), in bytes; null off Linux.</summary>
+    public static (long Anon, long File)? RssParts()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        long anon = 0, file = 0;
+        foreach (string line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("RssAnon:", StringComparison.Ordinal)) anon = Kb(line);
+            else if (line.StartsWith("RssFile:", StringComparison.Ordinal)) file = Kb(line);
+        }
+        return (anon, file);
+
+        static long Kb(string line) => long.Parse(line.Split(':')[1].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
+    private static string RssPartsText() => RssParts() is { } p ? $" (anon {p.Anon / (1024.0 * 1024):F1} + file {p.File / (1024.0 * 1024):F1})" : "";
+
     // gc-committed: what the GC holds from the OS, so RSS growth can be told apart from native growth.
     public static string Line() =>
-        $"rss={Rss() / (1024.0 * 1024):F1} MiB heap={GC.GetTotalMemory(false) / (1024.0 * 1024):F1} MiB gc-committed={GC.GetGCMemoryInfo().TotalCommittedBytes / (1024.0 * 1024):F1} MiB {Leaks()}";
+        $"rss={Rss() / (1024.0 * 1024):F1} MiB{RssPartsText()} heap={GC.GetTotalMemory(false) / (1024.0 * 1024):F1} MiB gc-committed={GC.GetGCMemoryInfo().TotalCommittedBytes / (1024.0 * 1024):F1} MiB {Leaks()}";
 }
 
 /// <summary>Prints a phase's progress at each tenth and judges RSS growth from the second tenth to the last.</summary>
