@@ -52,22 +52,23 @@ internal static class Meter
     }
 
     /// <summary>One line: RSS, heap, leaks.</summary>
-    /// <summary>VmRSS split as the kernel reports it: anonymous memory and file-backed pages (code and data files mapped in), in bytes; null off Linux.</summary>
-    public static (long Anon, long File)? RssParts()
+    /// <summary>VmRSS split as the kernel reports it (anonymous memory and file-backed pages, in bytes) and the thread count; null off Linux.</summary>
+    public static (long Anon, long File, long Threads)? RssParts()
     {
         if (!OperatingSystem.IsLinux()) return null;
-        long anon = 0, file = 0;
+        long anon = 0, file = 0, threads = 0;
         foreach (string line in File.ReadLines("/proc/self/status"))
         {
             if (line.StartsWith("RssAnon:", StringComparison.Ordinal)) anon = Kb(line);
             else if (line.StartsWith("RssFile:", StringComparison.Ordinal)) file = Kb(line);
+            else if (line.StartsWith("Threads:", StringComparison.Ordinal)) threads = long.Parse(line.Split(':')[1].Trim(), System.Globalization.CultureInfo.InvariantCulture);
         }
-        return (anon, file);
+        return (anon, file, threads);
 
         static long Kb(string line) => long.Parse(line.Split(':')[1].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
-    private static string RssPartsText() => RssParts() is { } p ? $" (anon {p.Anon / (1024.0 * 1024):F1} + file {p.File / (1024.0 * 1024):F1})" : "";
+    private static string RssPartsText() => RssParts() is { } p ? $" (anon {p.Anon / (1024.0 * 1024):F1} + file {p.File / (1024.0 * 1024):F1}, {p.Threads} threads)" : "";
 
     // gc-committed: what the GC holds from the OS, so RSS growth can be told apart from native growth.
     public static string Line() =>
