@@ -15,10 +15,8 @@ public class LateCancelTests
     [Fact]
     public void RightAfterItsOwnCancel_AnInterruptionNotAskedForRepeatsTheCallOnce()
     {
-        using var op = new GatedHostOp();
-        using var compiled = new CompiledPlugin(CallTarget.ManifestFor(MatrixGuest.C, FailureKind.PluginCancel), [op.Function], new PluginInitializationOptions { WithWasi = true });
-        using Plugin plugin = compiled.Instantiate();
-        using Plugin sibling = compiled.Instantiate();
+        using var s = new Siblings();
+        (GatedHostOp op, Plugin plugin, Plugin sibling) = (s.Op, s.First, s.Second);
 
         // The plug-in cancels a call of its own: from now on a late cancel is possible.
         CancelASpin(plugin, op);
@@ -39,10 +37,8 @@ public class LateCancelTests
         // libextism instantiates lazily, at the first call, under the epoch deadline it set when
         // the instance was made; a cancel on the engine in between made that instantiation fail
         // ("failed to initialize wasi runtime"), and every later call on the instance with it.
-        using var op = new GatedHostOp();
-        using var compiled = new CompiledPlugin(CallTarget.ManifestFor(MatrixGuest.C, FailureKind.PluginCancel), [op.Function], new PluginInitializationOptions { WithWasi = true });
-        using Plugin early = compiled.Instantiate();
-        using Plugin other = compiled.Instantiate();
+        using var s = new Siblings();
+        (GatedHostOp op, Plugin early, Plugin other) = (s.Op, s.First, s.Second);
         CancelASpin(other, op);
 
         Assert.Equal("first"u8.ToArray(), early.Call("call_host", "first"u8).ToArray());
@@ -53,10 +49,8 @@ public class LateCancelTests
     [Fact]
     public void WithoutACancelOfItsOwn_ASiblingsInterruptionIsReportedNotRepeated()
     {
-        using var op = new GatedHostOp();
-        using var compiled = new CompiledPlugin(CallTarget.ManifestFor(MatrixGuest.C, FailureKind.PluginCancel), [op.Function], new PluginInitializationOptions { WithWasi = true });
-        using Plugin plugin = compiled.Instantiate();
-        using Plugin sibling = compiled.Instantiate();
+        using var s = new Siblings();
+        (GatedHostOp op, Plugin plugin, Plugin sibling) = (s.Op, s.First, s.Second);
 
         Task<byte[]> call = op.RunGated(() => plugin.Call("call_host", "normal"u8).ToArray());
         CancelASpin(sibling, op);
@@ -65,6 +59,33 @@ public class LateCancelTests
         Assert.Throws<ExtismTimeoutException>(() => call.GetAwaiter().GetResult());
         Assert.Equal(0, plugin.StrayInterruptRepeats);
         Assert.Equal("again"u8.ToArray(), plugin.Call("call_host", "again"u8).ToArray()); // healed
+    }
+
+    /// <summary>Two instances of one compiled frames.wasm (C, WASI), so they share an engine, with a <see cref="GatedHostOp"/>.</summary>
+    private sealed class Siblings : IDisposable
+    {
+        private readonly CompiledPlugin _compiled;
+
+        public Siblings()
+        {
+            _compiled = new CompiledPlugin(CallTarget.ManifestFor(MatrixGuest.C, FailureKind.PluginCancel), [Op.Function], new PluginInitializationOptions { WithWasi = true });
+            First = _compiled.Instantiate();
+            Second = _compiled.Instantiate();
+        }
+
+        public GatedHostOp Op { get; } = new();
+
+        public Plugin First { get; }
+
+        public Plugin Second { get; }
+
+        public void Dispose()
+        {
+            First.Dispose();
+            Second.Dispose();
+            _compiled.Dispose();
+            Op.Dispose();
+        }
     }
 
     /// <summary>Starts "spin" on <paramref name="plugin"/>, cancels it once it runs, and waits for the cancelled call.</summary>
