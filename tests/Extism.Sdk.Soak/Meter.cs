@@ -25,6 +25,25 @@ internal static class Meter
         return self.WorkingSet64;
     }
 
+    /// <summary>EXTISM_SOAK_MALLOC_TRIM=1: after each tenth, also measure RSS once glibc returned its free memory.</summary>
+    public static bool TrimForDiagnosis { get; } = Environment.GetEnvironmentVariable("EXTISM_SOAK_MALLOC_TRIM") == "1";
+
+    /// <summary>glibc's malloc_trim(0): returns the allocator's free memory to the system. False where there is no glibc.</summary>
+    public static bool TrimMalloc()
+    {
+        try
+        {
+            return MallocTrim(0) >= 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "malloc_trim")]
+    private static extern int MallocTrim(nuint pad);
+
     /// <summary>Collects fully, so counts and heap reflect only live objects.</summary>
     public static void Settle()
     {
@@ -92,7 +111,19 @@ internal sealed class Tenths(string phase, long total)
         long rss = Meter.Rss();
         _rss.Add(rss);
         Console.WriteLine($"  [{phase}] {_tenth * 10,3}% {done}/{total} {_watch.Elapsed.TotalSeconds,7:F1} s {Meter.Line()}");
+        if (Meter.TrimForDiagnosis && Meter.TrimMalloc())
+        {
+            // Diagnostic mode only (it changes what later tenths measure): what RSS is once the C
+            // allocator has handed its free memory back, i.e. what is really still allocated.
+            _trimmed.Add(Meter.Rss());
+            Console.WriteLine($"  [{phase}] {_tenth * 10,3}% after malloc_trim: {Meter.Line()}");
+        }
     }
+
+    private readonly List<long> _trimmed = [];
+
+    /// <summary>The same growth measured after malloc_trim (EXTISM_SOAK_MALLOC_TRIM=1 on glibc), or null.</summary>
+    public double? TrimmedGrowth => _trimmed.Count >= 3 ? 100.0 * (_trimmed[^1] - _trimmed[1]) / _trimmed[1] : null;
 
     /// <summary>RSS growth from the second tenth to the last, in percent (null with fewer than three tenths).</summary>
     public double? Growth => _rss.Count >= 3 ? 100.0 * (_rss[^1] - _rss[1]) / _rss[1] : null;

@@ -205,6 +205,7 @@ void RecordGrowth(string name, Tenths tenths)
     string text = growth is null ? "too few tenths" : $"{growth:+0.0;-0.0}% RSS from the second tenth to the last (target < 5%)";
     if (quick) Console.WriteLine($"  {name}: {text} (not judged in --quick)");
     else Record($"{name}: RSS growth", growth is < 5, text);
+    if (tenths.TrimmedGrowth is { } trimmed) Console.WriteLine($"  {name}: {trimmed:+0.0;-0.0}% RSS after malloc_trim from the second tenth to the last (diagnostic, not judged)");
 }
 
 void Record(string check, bool passed, string detail)
