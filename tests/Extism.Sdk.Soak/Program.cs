@@ -25,6 +25,10 @@ var results = new List<(string Check, bool Passed, string Detail)>();
 var total = Stopwatch.StartNew();
 
 Console.WriteLine($"soak ({(quick ? "quick" : factor == 1.0 ? "full" : $"scale {factor}")}): cycles {scale.Cycles}, mixed {scale.Mixed}, matrix {scale.Matrix}/cell, properties {scale.Props} cases; libextism {Plugin.ExtismVersion()}, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+// Off in the project file (the JIT's one-time tier-up memory is not what the RSS target is about); say so.
+bool tiered = AppContext.TryGetSwitch("System.Runtime.TieredCompilation", out bool on) ? on : true;
+if (Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") is { } env) tiered = env != "0";
+Console.WriteLine($"  tiered compilation: {(tiered ? "on" : "off (Extism.Sdk.Soak.csproj explains why)")}");
 Console.WriteLine($"  start: {Meter.Line()}");
 if (!Meter.HasLeakTracker) Console.WriteLine("  note: this SDK build has no LeakTracker; leak counts are not checked");
 
