@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Extism.Sdk.Diagnostics;
 
@@ -30,9 +31,15 @@ internal readonly struct CallScope
     }
 
     /// <summary>Records one call, its duration and its outcome; ends the activity (status Error with an exception event on failure).</summary>
+    // Inlined into every call path: when nobody listens this is one null test, not a call.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Complete(Exception? failure)
     {
-        if (_function is null) return;
+        if (_function is not null) Record(failure);
+    }
+
+    private void Record(Exception? failure)
+    {
         string outcome = ExtismTelemetry.Outcome(failure);
         if (_metrics)
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace Extism.Sdk.Diagnostics;
 
@@ -85,9 +86,13 @@ internal static class ExtismTelemetry
     };
 
     /// <summary>Records the start of a call when anyone listens; otherwise returns an inert scope.</summary>
-    internal static CallScope StartCall(string functionName, Plugin plugin)
+    // Inlined into every call path: three reads and no call when nobody listens.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static CallScope StartCall(string functionName, Plugin plugin) =>
+        Calls.Enabled | CallDuration.Enabled | Source.HasListeners() ? StartListenedCall(functionName, plugin) : default;
+
+    private static CallScope StartListenedCall(string functionName, Plugin plugin)
     {
-        // Two reads and no allocation when nobody listens.
         bool metrics = Calls.Enabled | CallDuration.Enabled;
         Activity? activity = Source.HasListeners() ? StartCallActivity(functionName, plugin) : null;
         if (!metrics && activity is null) return default;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Extism.Sdk.Native;
@@ -31,6 +32,8 @@ internal ref struct Utf8String
     /// seen before, otherwise encoded into <paramref name="scratch"/> (or a pooled array) and
     /// remembered while the cache has room.
     /// </summary>
+    // Inlined into the call path; the cache miss (encoding, validation) stays out of line.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Utf8String(string value, string paramName, Span<byte> scratch, ExportNameCache cache)
     {
         if (value is not null && cache.TryGet(value) is { } known)
@@ -38,8 +41,14 @@ internal ref struct Utf8String
             Span = known;
             return;
         }
-        this = new Utf8String(value!, paramName, scratch);
-        cache.Add(value!, Span);
+        this = EncodeAndRemember(value!, paramName, scratch, cache);
+    }
+
+    private static Utf8String EncodeAndRemember(string value, string paramName, Span<byte> scratch, ExportNameCache cache)
+    {
+        var encoded = new Utf8String(value, paramName, scratch);
+        cache.Add(value, encoded.Span);
+        return encoded;
     }
 
     /// <summary>The bytes including the terminating NUL.</summary>
@@ -88,6 +97,7 @@ internal sealed class ExportNameCache
     private int _next;
 
     /// <summary>The cached NUL-terminated bytes of <paramref name="name"/>, or null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal byte[]? TryGet(string name)
     {
         foreach (Entry? entry in _entries)
