@@ -29,8 +29,10 @@ internal static unsafe class CallOutcome
                 $"Host function '{context.FailedFunction}' threw {inner.GetType().Name} while plug-in function '{functionName}' was running: {inner.Message}",
                 ExtismErrorKind.HostFunction, rc, inner);
         }
+        // An interrupt reports "timeout" from the export, or breaks libextism's lazy instantiation
+        // at the call's start (LateCancel.IsInterruptedInstantiation); either is a cancel if one was asked for.
         bool interrupted = rc == 134 && message == "timeout";
-        if (interrupted && cancelRequested)
+        if ((interrupted || (rc == -1 && LateCancel.IsInterruptText(message))) && cancelRequested)
         {
             return cancellationToken.IsCancellationRequested
                 ? new OperationCanceledException($"The call to '{functionName}' was cancelled.", cancellationToken)

@@ -81,6 +81,10 @@ internal struct LateCancel
     /// Nothing of the export ran, so repeating the call on another fresh instance is safe.
     /// </summary>
     internal static bool IsInterruptedInstantiation(Exception failure) =>
-        failure is ExtismException { Kind: ExtismErrorKind.Unknown, ReturnCode: -1 } e &&
-        (e.Message.StartsWith("failed to initialize wasi runtime", StringComparison.Ordinal) || e.Message.Contains("wasm trap: interrupt", StringComparison.Ordinal));
+        failure is ExtismException { Kind: ExtismErrorKind.Unknown, ReturnCode: -1 } e && IsInterruptText(e.Message);
+
+    /// <summary>libextism's texts for an instantiation that an interrupt broke.</summary>
+    internal static bool IsInterruptText(string? message) =>
+        message is not null &&
+        (message.StartsWith("failed to initialize wasi runtime", StringComparison.Ordinal) || message.Contains("wasm trap: interrupt", StringComparison.Ordinal));
 }

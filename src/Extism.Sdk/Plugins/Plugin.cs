@@ -226,7 +226,8 @@ public sealed unsafe partial class Plugin : IDisposable
                 // Neither an instantiation that a stray interrupt broke before the export ran, nor
                 // a late cancel of an earlier call (LateCancel.cs), is this call's failure: run it
                 // once more, on the fresh instance Native makes.
-                if (repeated || _recycleFrom is null) throw failure;
+                // Never when this call's own cancel was asked for: that is the call's outcome.
+                if (repeated || _recycleFrom is null || _cancellation.Requested) throw failure;
                 if (!LateCancel.IsInterruptedInstantiation(failure) && !LateCancel.Explains(failure, opened, _timeoutKnown, _timeout)) throw failure;
                 native.DangerousRelease();
                 referenced = false;
