@@ -62,10 +62,18 @@ internal struct LateCancel
     /// </summary>
     internal static bool Explains(Exception failure, long opened, bool timeoutKnown, TimeSpan? timeout)
     {
-        if (opened == 0 || failure is not ExtismTimeoutException) return false;
-        if (!timeoutKnown || timeout is not { } deadline) return true;
-        return Stopwatch.GetElapsedTime(opened) < deadline;
+        return opened != 0 && failure is ExtismTimeoutException && MayBeAnotherInterruption(opened, timeoutKnown, timeout);
     }
+
+    /// <summary>
+    /// Whether a "timeout" from a call started at <paramref name="started"/> may have come from an
+    /// interruption other than the call's own manifest timeout: the manifest has none, or the call
+    /// stopped before it elapsed (libextism starts its timer after our clock and never fires it
+    /// early), or the manifest is unknown (raw bytes), where callers bound the cost of guessing
+    /// wrong. Shared by Plugin (late cancels) and PluginPool (siblings' interruptions).
+    /// </summary>
+    internal static bool MayBeAnotherInterruption(long started, bool timeoutKnown, TimeSpan? timeout) =>
+        !timeoutKnown || timeout is not { } deadline || Stopwatch.GetElapsedTime(started) < deadline;
 
     /// <summary>True when an instantiation failed because an interrupt hit it (libextism's text: "wasm trap: interrupt").</summary>
     internal static bool IsInterruptedCreation(ExtismException failure) =>

@@ -212,14 +212,13 @@ public sealed partial class PluginPool
         if (_isolation == PluginPoolIsolation.EnginePerInstance || !plugin.FromCompiledPlugin || _draining) return false;
         // Unknown manifest timeout (CompiledPlugin or factory source): assume a sibling, and let
         // MaxInterruptionRetries bound the cost if it really was this call's own deadline.
-        if (!generation.TimeoutKnown || generation.Timeout is not { } deadline) return true;
         // libextism starts a call's timer after our clock starts (it does not time instantiation
         // or the input copy, and its timer thread may pick the start up late) and fires it no
         // earlier than the deadline, so a call that stopped before `deadline` elapsed on our clock
         // cannot have reached its own: another call's interruption hit it. The reverse is not
         // exact: a sibling's hit that lands after a full timeout has passed on our clock reads as
         // our own timeout, which is fair, since the call has then run longer than the manifest allows.
-        return Stopwatch.GetElapsedTime(started) < deadline;
+        return LateCancel.MayBeAnotherInterruption(started, generation.TimeoutKnown, generation.Timeout);
     }
 
     private static ExtismException InterruptedBySiblings(string functionName, int times, ExtismTimeoutException last) => new(
