@@ -113,7 +113,15 @@ internal static class ExtismTelemetry
     }
 
     /// <summary>Counts one host-function call (and ends its child activity, if one was started).</summary>
+    // Inlined into the trampoline, which runs on every host call: one read and no call when
+    // nobody listens; the recording itself stays out of line.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void HostCallCompleted(HostFunction function, Activity? activity, Exception? failure)
+    {
+        if (HostCalls.Enabled || activity is not null) RecordHostCall(function, activity, failure);
+    }
+
+    private static void RecordHostCall(HostFunction function, Activity? activity, Exception? failure)
     {
         string outcome = failure is null ? Ok : KindOutcomes[(int)ExtismErrorKind.HostFunction];
         if (HostCalls.Enabled)
@@ -124,9 +132,13 @@ internal static class ExtismTelemetry
     }
 
     /// <summary>A child activity for a host call, only when switched on and someone listens.</summary>
-    internal static Activity? StartHostCall(HostFunction function)
+    // Inlined like HostCallCompleted: with host-call tracing off (the default) it is one read.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Activity? StartHostCall(HostFunction function) => TraceHostFunctions ? StartHostCallActivity(function) : null;
+
+    private static Activity? StartHostCallActivity(HostFunction function)
     {
-        if (!TraceHostFunctions || !Source.HasListeners()) return null;
+        if (!Source.HasListeners()) return null;
         Activity? activity = Source.StartActivity(HostCallActivityName, ActivityKind.Internal);
         if (activity is null) return null;
         activity.DisplayName = DisplayNames.ForHost(function.Name);

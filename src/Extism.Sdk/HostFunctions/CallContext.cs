@@ -23,21 +23,36 @@ internal sealed class CallContext
 
     internal string? FailedFunction { get; private set; }
 
+    // How many contexts have Failed set, process-wide. Every host call has to know whether its
+    // call already failed; while this is 0 (nearly always) a plain static read answers that,
+    // instead of the thread-static lookup, which costs more than the rest of the check. A
+    // context is only ever written on the thread running its call, so that thread always sees
+    // its own increment; other threads may read a stale count, which only sends them the slow way.
+    private static int s_failedContexts;
+
+    /// <summary>False when no call in the process has a failed host function; then <see cref="Current"/> need not be read to check <see cref="Failed"/>.</summary>
+    internal static bool AnyFailed => Volatile.Read(ref s_failedContexts) != 0;
+
     internal static CallContext? Enter(CallContext context)
     {
         CallContext? outer = t_current;
-        if (context.Failed)
-        {
-            // Only a failed call leaves anything to clear (the three are written together).
-            context.Failed = false;
-            context.HostException = null;
-            context.FailedFunction = null;
-        }
+        context.Clear();
         t_current = context;
         return outer;
     }
 
     internal static void Exit(CallContext? outer) => t_current = outer;
+
+    /// <summary>Forgets a failure once its call has reported it (the call path does this as the call ends).</summary>
+    internal void Clear()
+    {
+        // Only a failed call leaves anything to clear (the three are written together).
+        if (!Failed) return;
+        Failed = false;
+        HostException = null;
+        FailedFunction = null;
+        Interlocked.Decrement(ref s_failedContexts);
+    }
 
     internal void RecordFailure(Exception exception, HostFunction? function)
     {
@@ -45,5 +60,6 @@ internal sealed class CallContext
         Failed = true;
         HostException = exception;
         FailedFunction = function?.Name;
+        Interlocked.Increment(ref s_failedContexts);
     }
 }

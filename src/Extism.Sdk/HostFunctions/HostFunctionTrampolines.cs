@@ -17,23 +17,27 @@ internal static unsafe class HostFunctionTrampolines
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     internal static void Invoke(NativeCurrentPlugin* current, ExtismVal* inputs, ulong inputCount, ExtismVal* outputs, ulong outputCount, void* userData)
     {
-        CallContext? context = CallContext.Current;
+        CallContext? context = null;
         HostFunction? function = null;
         System.Diagnostics.Activity? activity = null;
         try
         {
             // After a host function failed, the guest may still reach a few more host calls before
-            // it stops; those must not run user code.
-            if (context is { Failed: true })
+            // it stops; those must not run user code. (The thread-static is read only when some
+            // call has failed: see CallContext.AnyFailed.)
+            if (CallContext.AnyFailed && (context = CallContext.Current) is { Failed: true })
             {
                 ZeroOutputs(outputs, outputCount);
                 StopGuest(context, outputs, outputCount);
                 return;
             }
-            function = (HostFunction)GCHandle.FromIntPtr((IntPtr)userData).Target!;
+            // userData is only ever a handle to the HostFunction that registered it (HostFunction.cs).
+            function = Unsafe.As<HostFunction>(GCHandle.FromIntPtr((IntPtr)userData).Target!);
             var plugin = new CurrentPlugin(current, function);
             activity = Diagnostics.ExtismTelemetry.StartHostCall(function);
-            function.Callback(plugin, new Span<ExtismVal>(inputs, checked((int)inputCount)), new Span<ExtismVal>(outputs, checked((int)outputCount)));
+            // The counts are the function's declared arity, which wasmtime checked against the
+            // import: small, so the spans are made without the range checks of the Span constructor.
+            function.Callback(plugin, MemoryMarshal.CreateSpan(ref *inputs, (int)inputCount), MemoryMarshal.CreateSpan(ref *outputs, (int)outputCount));
             CheckResultTypes(function, outputs, outputCount);
             Diagnostics.ExtismTelemetry.HostCallCompleted(function, activity, null);
         }
@@ -52,6 +56,7 @@ internal static unsafe class HostFunctionTrampolines
                 ReadOnlySpan<ExtismValType> declared = function.DeclaredOutputs;
                 for (int i = 0; i < (int)outputCount && i < declared.Length; i++) outputs[i].t = declared[i];
             }
+            context ??= CallContext.Current;
             if (context is not null)
             {
                 context.RecordFailure(e, function);

@@ -250,6 +250,9 @@ public sealed unsafe partial class Plugin : IDisposable
         finally
         {
             if (referenced) native!.DangerousRelease();
+            // A host function's failure has been reported by now (or the call never ran); forget
+            // it before the lock is let go, so that CallContext.AnyFailed goes back to false.
+            if (locked && _context.Failed) _context.Clear();
             if (locked) PluginLocks.Exit(gate);
             if (context.IsAllocated)
             {

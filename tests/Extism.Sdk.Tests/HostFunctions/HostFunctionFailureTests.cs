@@ -186,4 +186,37 @@ public class HostFunctionFailureTests : IClassFixture<LeakCheck>
         Assert.Equal(ExtismErrorKind.HostFunction, nested.Kind);
         Assert.IsType<ArithmeticException>(nested.InnerException);
     }
+    [Fact]
+    public void AHostFunctionsFailureIsForgottenWhenItsCallEnds()
+    {
+        // Host calls skip the thread-static lookup while no call in the process has a failed host
+        // function (CallContext.AnyFailed). A failure left counted would not break anything, but
+        // would send every later host call the slow way: each failing call must uncount it,
+        // also when the plug-in is disposed right after, and for both plug-ins of a nested failure.
+        // (This class runs alone, so no other test's failing call can be in flight.)
+        using var typed = HostFunction.FromMethod<long, long>("add_one", null, (_, _) => throw new FormatException("typed"));
+        using var ping = HostFunction.FromMethod("ping", null, _ => throw new FormatException("void"));
+        using var inner = HostFunction.ForStrings("transform", null, static (_, _) => throw new ArithmeticException("deep"));
+        using Plugin c = TestPlugins.Load("host_bytes", false, inner);
+        using var outer = HostFunction.ForStrings("transform", c, static (p, t) => p.GetUserData<Plugin>()!.Call("call_transform", t));
+        using Plugin a = TestPlugins.Load("host_bytes", false, outer);
+        Assert.False(CallContext.AnyFailed);
+
+        using (Plugin loop = TestPlugins.Load("host_loop", false, typed))
+        {
+            Assert.Throws<ExtismException>(() => loop.Call("loop", Hundred));
+        }
+        Assert.False(CallContext.AnyFailed);
+        using (Plugin voids = TestPlugins.Load("host_void", false, ping))
+        {
+            Assert.Throws<ExtismException>(() => voids.Call("call_ping", ReadOnlySpan<byte>.Empty));
+            Assert.False(CallContext.AnyFailed);
+        }
+        Assert.Throws<ExtismException>(() => a.Call("call_transform", "x"));
+        Assert.False(CallContext.AnyFailed);
+        // And a normal call on each afterwards still runs its host code.
+        using var fine = HostFunction.FromMethod<long, long>("add_one", null, (_, v) => v + 1);
+        using Plugin ok = TestPlugins.Load("host_loop", false, fine);
+        Assert.Equal(100UL, BitConverter.ToUInt64(ok.Call("loop", Hundred)));
+    }
 }
