@@ -184,6 +184,11 @@ rows = [
     ("P3_HostLoop_N1000", "P3_HostLoop_N1000", None, None, 1.00),
     ("P3_PerHostCall", "P3_PerHostCall", 1.10, 0, 1.10),
     ("P3_PerHostCall_Raw", "P3_PerHostCall", None, 0, 1.10),
+    # The floor: an [UnmanagedCallersOnly] add_one registered with no SDK in between. Its
+    # official/ours column is official FromMethod over the floor, the ceiling of official/ours.
+    ("P3_HostLoop_N0_Floor", "P3_HostLoop_N0", None, None, None),
+    ("P3_HostLoop_N1000_Floor", "P3_HostLoop_N1000", None, None, None),
+    ("P3_PerHostCall_Floor", "P3_PerHostCall", None, None, None),
     # Compat span: ours copies the output out of plug-in memory (api.md C), theirs points into it.
     ("P4_Echo64K", "P4_Echo64K", ECHO, None, 0.97),
     ("P4_Echo1M", "P4_Echo1M", ECHO, None, 0.97),
@@ -277,6 +282,13 @@ if own:
         missed.append("P1_SdkOwnCost")
     table.append(("P1_SdkOwnCost", "-", "-", "-", "-", fmt_ns(med(own)), "-", "-", "-", "-",
                   f"<=50 ns: {spread(own, 1)} ns" + ("" if ok else "  MISS"), "(paired: P1 minus raw P/Invoke)"))
+
+# What the SDK adds to one host call above the floor (paired, per round), in ns.
+for row, label in (("P3_HostCallOwnCost", "FromMethod"), ("P3_HostCallOwnCost_Raw", "ExtismFunction")):
+    v = sdk_ns.get(row, [])
+    if v:
+        table.append((row, "-", "-", "-", "-", fmt_ns(med(v)), "-", "-", "-", "-",
+                      f"{spread(v, 1)} ns", f"(paired: {label} minus the floor, per host call)"))
 
 widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
 runs_note = f"paired runs: {len(paired_paths)}" + (" (figures: median [min, max] of the runs)" if len(paired_paths) > 1 else "")

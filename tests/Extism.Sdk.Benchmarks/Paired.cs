@@ -57,6 +57,7 @@ internal static unsafe partial class Paired
         try
         {
             using var raw = new RawNoop();
+            using var rawHost = new RawHostLoop();
             Report(Measure(rounds, batchNs,
                 new Item("P1_Noop", "P1_Noop", () => calls.P1_Noop()),
                 new Item("P1_Noop_RawPInvoke", "P1_Noop", () => raw.Call())), sdkOwnCost: true);
@@ -64,10 +65,13 @@ internal static unsafe partial class Paired
             var loop = Measure(rounds, batchNs,
                 new Item("P3_HostLoop_N0", "P3_HostLoop_N0", () => hosts.P3_HostLoop_N0()),
                 new Item("P3_HostLoop_N1000", "P3_HostLoop_N1000", () => hosts.P3_HostLoop_N1000()),
-                new Item("P3_HostLoop_N1000_Raw", "P3_HostLoop_N1000", () => hosts.P3_HostLoop_N1000_Raw()));
+                new Item("P3_HostLoop_N1000_Raw", "P3_HostLoop_N1000", () => hosts.P3_HostLoop_N1000_Raw()),
+                new Item("P3_HostLoop_N0_Floor", "P3_HostLoop_N0", () => rawHost.N0()),
+                new Item("P3_HostLoop_N1000_Floor", "P3_HostLoop_N1000", () => rawHost.N1000()));
             Report(loop);
             ReportPerHostCall("P3_PerHostCall", loop, 1);
             ReportPerHostCall("P3_PerHostCall_Raw", loop, 2);
+            ReportFloor(loop);
             MeasureGeneratedHostFunctions(rounds, batchNs);
             Report(Measure(rounds, batchNs,
                 new Item("P4_Echo64K", "P4_Echo64K", () => calls.P4_Echo64K()),
@@ -232,6 +236,23 @@ internal static unsafe partial class Paired
         Item n0 = loop[0], n1000 = loop[n1000Index];
         static List<double> PerCall(List<double> n1000, List<double> n0) => n1000.Zip(n0, (a, b) => (a - b) / 1000).ToList();
         Print(name, PerCall(n1000.C, n0.C), PerCall(n1000.Net, n0.Net), PerCall(n1000.Off, n0.Off));
+    }
+
+    /// <summary>
+    /// The floor's cost per host call (<see cref="RawHostLoop"/>), against C; in the official
+    /// column, the official FromMethod's per-call cost over the floor's, round by round: the
+    /// ceiling of official/ours for any .NET binding.
+    /// </summary>
+    private static void ReportFloor(Item[] loop)
+    {
+        if (loop.Length < 5) return;
+        Item n0 = loop[0], n1000 = loop[1], floor0 = loop[3], floor1000 = loop[4];
+        static List<double> PerCall(List<double> n1000, List<double> n0) => n1000.Zip(n0, (a, b) => (a - b) / 1000).ToList();
+        Print("P3_PerHostCall_Floor", PerCall(floor1000.C, floor0.C), PerCall(floor1000.Net, floor0.Net), PerCall(n1000.Off, n0.Off));
+        // What the SDK adds to a host call above the floor, round by round, in ns.
+        List<double> ours = PerCall(n1000.Net, n0.Net), oursRaw = PerCall(loop[2].Net, n0.Net), floor = PerCall(floor1000.Net, floor0.Net);
+        Console.WriteLine($"P3_HostCallOwnCost\t-\t{Median(ours.Zip(floor, (a, b) => a - b).ToList()):0.00}\t-\t-\t-");
+        Console.WriteLine($"P3_HostCallOwnCost_Raw\t-\t{Median(oursRaw.Zip(floor, (a, b) => a - b).ToList()):0.00}\t-\t-\t-");
     }
 
     private static void Print(string name, List<double> c, List<double> net, List<double> off)
