@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Extism.Sdk;
 
 /// <summary>
@@ -33,6 +35,8 @@ internal sealed class CallContext
     /// <summary>False when no call in the process has a failed host function; then <see cref="Current"/> need not be read to check <see cref="Failed"/>.</summary>
     internal static bool AnyFailed => Volatile.Read(ref s_failedContexts) != 0;
 
+    // Inlined into every call (Enter, Exit and Clear's test); forgetting a failure stays out of line.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static CallContext? Enter(CallContext context)
     {
         CallContext? outer = t_current;
@@ -41,13 +45,20 @@ internal sealed class CallContext
         return outer;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Exit(CallContext? outer) => t_current = outer;
 
     /// <summary>Forgets a failure once its call has reported it (the call path does this as the call ends).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Clear()
     {
         // Only a failed call leaves anything to clear (the three are written together).
-        if (!Failed) return;
+        if (Failed) Forget();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Forget()
+    {
         Failed = false;
         HostException = null;
         FailedFunction = null;

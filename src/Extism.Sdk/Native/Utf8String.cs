@@ -44,6 +44,9 @@ internal ref struct Utf8String
         this = EncodeAndRemember(value!, paramName, scratch, cache);
     }
 
+    // Out of line: the miss validates, encodes and allocates, and inlined into the call path it
+    // made every call's frame bigger and its prologue longer.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static Utf8String EncodeAndRemember(string value, string paramName, Span<byte> scratch, ExportNameCache cache)
     {
         var encoded = new Utf8String(value, paramName, scratch);

@@ -80,10 +80,16 @@ public sealed partial class Plugin
     /// <summary>Keeps a copy of the output in <c>_output</c> for the span-returning overloads (see <see cref="OwnedBufferConsumer"/>).</summary>
     internal void StoreOutput(ReadOnlySpan<byte> output)
     {
+        if (output.IsEmpty)
+        {
+            // Nothing to copy; a big buffer is not kept for outputs that need none.
+            if (_output.Length > (1 << 20)) _output = [];
+            return;
+        }
         // Reuse the buffer; replace it when it is too small, or far too big for what it now holds.
         if (_output.Length < output.Length || (_output.Length > (1 << 20) && output.Length < _output.Length / 4))
         {
-            _output = output.Length == 0 ? [] : new byte[output.Length];
+            _output = GC.AllocateUninitializedArray<byte>(output.Length);
         }
         output.CopyTo(_output);
     }

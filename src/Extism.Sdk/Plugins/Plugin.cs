@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Extism.Sdk.Diagnostics;
@@ -235,10 +236,7 @@ public sealed unsafe partial class Plugin : IDisposable
             }
             // 5. The output, read in place and handed to the consumer under the lock.
             ulong length = Interop.extism_plugin_output_length(plugin);
-            if (length > int.MaxValue)
-            {
-                throw new ExtismException($"Plug-in function '{functionName}' returned {length} bytes, more than a .NET span can hold.", ExtismErrorKind.Unknown, 0);
-            }
+            if (length > int.MaxValue) ThrowOutputTooLarge(functionName, length);
             byte* data = length == 0 ? null : Interop.extism_plugin_output_data(plugin);
             consumer.Consume(new ReadOnlySpan<byte>(data, (int)length));
             telemetry.Complete(null);
@@ -261,6 +259,11 @@ public sealed unsafe partial class Plugin : IDisposable
             }
         }
     }
+
+    // A throw helper, so that the message's formatting (and its stack space) stays out of every call's frame.
+    [DoesNotReturn]
+    private static void ThrowOutputTooLarge(string functionName, ulong length)
+        => throw new ExtismException($"Plug-in function '{functionName}' returned {length} bytes, more than a .NET span can hold.", ExtismErrorKind.Unknown, 0);
 
     /// <summary>Step 3 of <see cref="CallCore"/>: the native call, with the call marked as running for cancels and host functions.</summary>
     private int Invoke(NativePlugin* plugin, Span<byte> name, ReadOnlySpan<byte> input, GCHandle hostContext, CancellationToken cancellationToken)
