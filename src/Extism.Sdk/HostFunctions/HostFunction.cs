@@ -48,6 +48,7 @@ public sealed partial class HostFunction : IDisposable
         Name = functionName;
         _inputTypes = inputTypes.ToArray();
         _outputTypes = outputTypes.ToArray();
+        if (_outputTypes.Length > 0) FirstOutputType = _outputTypes[0];
         UserData = userData;
         Callback = hostFunction;
     }
@@ -84,6 +85,9 @@ public sealed partial class HostFunction : IDisposable
 
     /// <summary>The declared result types, for the trampoline's check that a body left them alone.</summary>
     internal ReadOnlySpan<ExtismValType> DeclaredOutputs => _outputTypes;
+
+    /// <summary>The first result's type (meaningless without results): what the trampoline checks on every host call.</summary>
+    internal ExtismValType FirstOutputType { get; }
 
     /// <summary>Sets the import module name. Applies to plug-ins created afterwards; existing ones keep theirs.</summary>
     public void SetNamespace(string ns)

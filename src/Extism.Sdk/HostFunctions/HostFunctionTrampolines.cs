@@ -118,13 +118,20 @@ internal static unsafe class HostFunctionTrampolines
     /// wasmtime fail the call with a type error that names nothing; report it as this host
     /// function's failure instead, after restoring the declared types.
     /// </summary>
-    // Inlined into Invoke on every host call: only the comparison loop, no throw (a method that
-    // throws is not inlined), so the common case costs a few compares.
+    // Inlined into Invoke on every host call, with no throw in it (a method that throws is not
+    // inlined): the usual zero or one result costs one compare; more results go out of line.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckResultTypes(HostFunction function, ExtismVal* outputs, ulong count)
     {
+        if (count == 0) return;
+        if (outputs[0].t != function.FirstOutputType) ResultRetyped(function, outputs, 0);
+        if (count > 1) CheckOtherResultTypes(function, outputs, count);
+    }
+
+    private static void CheckOtherResultTypes(HostFunction function, ExtismVal* outputs, ulong count)
+    {
         ReadOnlySpan<ExtismValType> declared = function.DeclaredOutputs;
-        for (int i = 0; i < (int)count && i < declared.Length; i++)
+        for (int i = 1; i < (int)count && i < declared.Length; i++)
         {
             if (outputs[i].t != declared[i]) ResultRetyped(function, outputs, i);
         }
