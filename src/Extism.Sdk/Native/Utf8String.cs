@@ -90,7 +90,9 @@ internal ref struct Utf8Input
 /// <summary>
 /// The UTF-8 of the last few export names a plug-in was called with, so that the steady state of
 /// a call encodes nothing (a service calls the same few exports over and over). Entries are
-/// immutable and the slots are single reference writes, so threads can share it without a lock.
+/// immutable and the slots are single reference writes, so threads can share it without a lock
+/// (all instances of one <see cref="CompiledPlugin"/> share one; two racing adds at worst leave a
+/// name uncached).
 /// Bounded: a caller that invents names per call gets the stack encoding, never a growing cache.
 /// </summary>
 internal sealed class ExportNameCache

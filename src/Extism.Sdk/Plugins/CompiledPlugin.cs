@@ -65,6 +65,12 @@ public sealed unsafe class CompiledPlugin : IDisposable
 
     internal void InstanceDisposed() => Interlocked.Decrement(ref _liveInstances);
 
+    /// <summary>
+    /// The export names its instances are called with, shared by all of them: a pool's or a
+    /// request's fresh instance then encodes nothing on its first call (Native/Utf8String.cs).
+    /// </summary>
+    internal ExportNameCache ExportNames { get; } = new();
+
     /// <summary>The manifest's per-call timeout; meaningful only when <see cref="TimeoutKnown"/> (raw bytes may hold a manifest we do not parse).</summary>
     internal TimeSpan? ManifestTimeout { get; }
 

@@ -43,8 +43,9 @@ public sealed unsafe partial class Plugin : IDisposable
     private bool _timeoutKnown;
     // Queues asynchronous callers without blocking threads (Plugin.Async.cs); created on first use.
     private SemaphoreSlim? _asyncGate;
-    // The UTF-8 of the export names this plug-in is called with (Native/Utf8String.cs).
-    private readonly ExportNameCache _exportNames = new();
+    // The UTF-8 of the export names this plug-in is called with (Native/Utf8String.cs); shared
+    // with its CompiledPlugin's other instances.
+    private readonly ExportNameCache _exportNames;
     // The buffer behind the span that the compat Call overloads return (Plugin.Calls.cs).
     private byte[] _output = [];
     private int _disposed;
@@ -109,6 +110,7 @@ public sealed unsafe partial class Plugin : IDisposable
         _recycleFrom = recycleFrom;
         _context = new CallContext(this);
         _cancellation = new CallCancellation(this);
+        _exportNames = source?.ExportNames ?? new ExportNameCache();
         if (source is not null)
         {
             _timeout = source.ManifestTimeout;

@@ -29,6 +29,26 @@ public class ExportNameTests
     }
 
     [Fact]
+    public void InstancesOfOneCompiledPluginShareTheEncodedNames()
+    {
+        // A pool or a per-request instance calls the same exports as its siblings: only the first
+        // instance encodes the name. The first call on the second instance allocates nothing.
+        using var compiled = new CompiledPlugin(TestPlugins.Bytes("echo"), [], withWasi: false);
+        using (Plugin first = compiled.Instantiate()) first.Call("noop", ReadOnlySpan<byte>.Empty);
+        using Plugin second = compiled.Instantiate();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int length = second.Call("noop", ReadOnlySpan<byte>.Empty).Length;
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, length);
+        Assert.Equal(0, allocated);
+        // And a plug-in of its own still encodes (and caches) for itself.
+        using Plugin own = TestPlugins.Load("echo");
+        before = GC.GetAllocatedBytesForCurrentThread();
+        own.Call("noop", ReadOnlySpan<byte>.Empty);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before > 0, "a plug-in of its own shares no cache: its first call encodes the name");
+    }
+
+    [Fact]
     public void AnEqualNameBuiltAtRunTimeFindsTheSameExport()
     {
         using var plugin = TestPlugins.Load("echo");
