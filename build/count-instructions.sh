@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Counts the instructions the calling thread executes per call, with callgrind, for the P1 no-op
 # call and the P3 host call: libextism's exports called directly (the floor), this SDK and the
-# official Extism .NET SDK. Unlike timings on a shared machine, the counts are exact and repeat
-# from run to run, so they can show a change of a few dozen instructions.
+# official Extism .NET SDK. Unlike timings on a shared machine, the counts repeat between runs
+# within about 2 instructions per host call and 25 per no-op call (most likely because libextism
+# seeds its hash maps at random in each process), so they can show a change of a few dozen.
 #
 #   build/count-instructions.sh
 #
