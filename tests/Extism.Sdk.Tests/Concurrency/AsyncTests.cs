@@ -21,19 +21,31 @@ public class AsyncTests
     public async Task CallAsyncRunsOffTheCallersThread()
     {
         using var plugin = TestPlugins.Load("echo");
-        int caller = Environment.CurrentManagedThreadId;
-        int? worker = null;
         byte[] bytes = await plugin.CallAsync("echo", "hello"u8.ToArray());
         Assert.Equal("hello", Encoding.UTF8.GetString(bytes));
         Assert.Equal("text", await plugin.CallAsync("echo", "text"));
         // The output array belongs to the caller: a later call does not change it.
         await plugin.CallAsync("echo", "other"u8.ToArray());
         Assert.Equal("hello", Encoding.UTF8.GetString(bytes));
-        var hf = HostFunction.FromMethod<long, long>("add_one", null, (_, v) => { worker = Environment.CurrentManagedThreadId; return v + 1; });
+
+        // The call may only finish after CallAsync has returned its task to the caller: a call run
+        // inline on the caller's thread would wait here for a release that never comes. (Comparing
+        // thread ids cannot show this: once the caller awaits, its pool thread is free to run the
+        // call itself, which a CI run did.)
+        using var release = new ManualResetEventSlim();
+        bool? onPool = null;
+        var hf = HostFunction.FromMethod<long, long>("add_one", null, (_, v) =>
+        {
+            onPool = Thread.CurrentThread.IsThreadPoolThread;
+            if (!release.Wait(TimeSpan.FromSeconds(10))) throw new TimeoutException("the call ran before CallAsync returned its task");
+            return v + 1;
+        });
         using var looping = TestPlugins.Load("host_loop", false, hf);
-        Assert.Equal(1, ReadU64(await looping.CallAsync("loop", U64(1))));
-        Assert.NotNull(worker);
-        Assert.NotEqual(caller, worker);
+        Task<byte[]> pending = looping.CallAsync("loop", U64(1));
+        Assert.False(pending.IsCompleted);
+        release.Set();
+        Assert.Equal(1, ReadU64(await pending));
+        Assert.True(onPool);
     }
 
     [Fact]
