@@ -36,11 +36,11 @@ internal sealed class CallContext
     internal static bool AnyFailed => Volatile.Read(ref s_failedContexts) != 0;
 
     // Inlined into every call (Enter, Exit and Clear's test); forgetting a failure stays out of line.
+    // Enter finds the context clear: the call that failed cleared it as it ended (Plugin.CallCore).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static CallContext? Enter(CallContext context)
     {
         CallContext? outer = t_current;
-        context.Clear();
         t_current = context;
         return outer;
     }

@@ -14,7 +14,6 @@ internal static unsafe class CallOutcome
     /// <summary>
     /// Builds the exception for a failed call from libextism's code and error text and the call's
     /// host-function record. Must run under the plug-in's lock, right after the call (the error
-    /// pointer dies at the plug-in's next operation).
     /// pointer dies at the plug-in's next operation). <c>cancelRequested</c>: Plugin.Cancel or the
     /// call's token asked for an interruption during the call.
     /// </summary>

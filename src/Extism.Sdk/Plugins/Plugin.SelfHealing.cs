@@ -7,15 +7,16 @@ public sealed partial class Plugin
 {
     private PluginHandle Recycle()
     {
+        PluginHandle NewInstance() => _recycleFrom!.NewInstance() ?? throw new ObjectDisposedException(nameof(Plugin));
         PluginHandle fresh;
         try
         {
-            fresh = _recycleFrom!.NewInstance() ?? throw new ObjectDisposedException(nameof(Plugin));
+            fresh = NewInstance();
         }
         catch (ExtismException e) when (LateCancel.IsInterruptedCreation(e) && _lateCancel.Possible)
         {
             // A late cancel of this plug-in's (LateCancel.cs) hit the instantiation; it is spent now.
-            fresh = _recycleFrom!.NewInstance() ?? throw new ObjectDisposedException(nameof(Plugin));
+            fresh = NewInstance();
         }
         PluginHandle old = Interlocked.Exchange(ref _native, fresh);
         // Dispose may have run meanwhile (it does not wait for the lock): whichever of the two

@@ -250,10 +250,13 @@ public sealed unsafe partial class Plugin : IDisposable
         finally
         {
             if (referenced) native!.DangerousRelease();
-            // A host function's failure has been reported by now (or the call never ran); forget
-            // it before the lock is let go, so that CallContext.AnyFailed goes back to false.
-            if (locked && _context.Failed) _context.Clear();
-            if (locked) PluginLocks.Exit(gate);
+            if (locked)
+            {
+                // A host function's failure has been reported by now; forget it before the lock is
+                // let go (the next call starts clear, and CallContext.AnyFailed goes back to false).
+                _context.Clear();
+                PluginLocks.Exit(gate);
+            }
             if (context.IsAllocated)
             {
                 context.Free();
