@@ -1,9 +1,9 @@
 #if OFFICIAL_SDK
 extern alias official;
 #endif
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Extism.Sdk;
+using Extism.Sdk.Benchmarks;
 using Extism.Sdk.Native;
 #if OFFICIAL_SDK
 using O = official::Extism.Sdk;
@@ -50,8 +50,8 @@ internal static unsafe class Cases
         {
             case "noop-raw":
             {
-                nint plugin = Raw.Create(echo, null);
-                for (int i = 0; i < calls; i++) sum += Raw.Noop(plugin);
+                using var raw = new RawNoop(Path.Combine(plugins, "echo.wasm"));
+                for (int i = 0; i < calls; i++) sum += raw.Call();
                 return sum;
             }
             case "noop-sdk":
@@ -62,8 +62,8 @@ internal static unsafe class Cases
             }
             case "host-floor":
             {
-                nint plugin = Raw.Create(loop, Raw.AddOneFunction());
-                for (int i = 0; i < calls; i++) sum += Raw.Loop(plugin, n);
+                using var raw = new RawHostLoop(Path.Combine(plugins, "host_loop.wasm"));
+                for (int i = 0; i < calls; i++) sum += raw.Loop(hostCalls);
                 return sum;
             }
             case "host-frommethod":
@@ -104,74 +104,7 @@ internal static unsafe class Cases
     {
         // The official SDK's [DllImport("extism")] resolves to the very file our loader uses.
 #if OFFICIAL_SDK
-        NativeLibrary.SetDllImportResolver(typeof(O.Plugin).Assembly, (name, _, _) => name == "extism" ? Raw.Library : 0);
+        NativeLibrary.SetDllImportResolver(typeof(O.Plugin).Assembly, (name, _, _) => name == "extism" ? RawExports.Library : 0);
 #endif
-    }
-
-    /// <summary>libextism's exports called directly, with no SDK between: the rows everything else is measured against.</summary>
-    private static class Raw
-    {
-        public static readonly nint Library = Load();
-        private static readonly delegate* unmanaged<nint, byte*, byte*, ulong, void*, int> s_call =
-            (delegate* unmanaged<nint, byte*, byte*, ulong, void*, int>)NativeLibrary.GetExport(Library, "extism_plugin_call_with_host_context");
-        private static readonly delegate* unmanaged<nint, byte*> s_error = (delegate* unmanaged<nint, byte*>)NativeLibrary.GetExport(Library, "extism_plugin_error");
-        private static readonly delegate* unmanaged<nint, ulong> s_length = (delegate* unmanaged<nint, ulong>)NativeLibrary.GetExport(Library, "extism_plugin_output_length");
-        private static readonly delegate* unmanaged<nint, byte*> s_data = (delegate* unmanaged<nint, byte*>)NativeLibrary.GetExport(Library, "extism_plugin_output_data");
-        private static readonly byte* s_noop = Utf8("noop");
-        private static readonly byte* s_loop = Utf8("loop");
-
-        private static nint Load()
-        {
-            ExtismRuntime.EnsureLoaded();
-            return NativeLibrary.Load(ExtismRuntime.LibraryPath);
-        }
-
-        private static byte* Utf8(string s)
-        {
-            byte* p = (byte*)NativeMemory.AllocZeroed((nuint)s.Length + 1);
-            for (int i = 0; i < s.Length; i++) p[i] = (byte)s[i];
-            return p;
-        }
-
-        public static nint Create(byte[] wasm, nint? function)
-        {
-            var create = (delegate* unmanaged<byte*, ulong, nint*, ulong, byte, byte**, nint>)NativeLibrary.GetExport(Library, "extism_plugin_new");
-            nint f = function ?? 0;
-            byte* error = null;
-            nint plugin;
-            fixed (byte* bytes = wasm) plugin = create(bytes, (ulong)wasm.Length, function is null ? null : &f, function is null ? 0UL : 1UL, 0, &error);
-            if (plugin == 0) throw new InvalidOperationException("extism_plugin_new failed");
-            return plugin;
-        }
-
-        public static nint AddOneFunction()
-        {
-            var newFunction = (delegate* unmanaged<byte*, ExtismValType*, ulong, ExtismValType*, ulong,
-                delegate* unmanaged[Cdecl]<void*, ExtismVal*, ulong, ExtismVal*, ulong, void*, void>, void*, void*, nint>)
-                NativeLibrary.GetExport(Library, "extism_function_new");
-            ExtismValType i64 = ExtismValType.I64;
-            return newFunction(Utf8("add_one"), &i64, 1, &i64, 1, &AddOne, null, null);
-        }
-
-        [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-        private static void AddOne(void* current, ExtismVal* inputs, ulong inputCount, ExtismVal* outputs, ulong outputCount, void* userData)
-            => outputs[0].v.i64 = inputs[0].v.i64 + 1;
-
-        /// <summary>The checked no-op call: call, error, output length (what RawNoop in the paired benchmarks does).</summary>
-        public static long Noop(nint plugin)
-        {
-            byte empty = 0;
-            if (s_call(plugin, s_noop, &empty, 0, null) != 0 || s_error(plugin) is not null) throw new InvalidOperationException("raw noop failed");
-            return (long)s_length(plugin);
-        }
-
-        public static long Loop(nint plugin, byte[] n)
-        {
-            fixed (byte* input = n)
-            {
-                if (s_call(plugin, s_loop, input, 8, null) != 0 || s_error(plugin) is not null) throw new InvalidOperationException("raw loop failed");
-            }
-            return *(long*)s_data(plugin);
-        }
     }
 }

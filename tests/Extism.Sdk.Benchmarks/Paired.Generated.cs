@@ -21,8 +21,7 @@ internal static partial class Paired
             ReportPerHostCall("P3G_PerHostCall_FromMethod", items, 2);
             ReportPerHostCall("P3G_PerHostCall_ExtismFunction", items, 3);
             // Generated against FromMethod directly: per round, the ratio of their per-host-call costs.
-            var generated = items[1].Net.Zip(items[0].Net, (a, b) => (a - b) / 1000).ToList();
-            var fromMethod = items[2].Net.Zip(items[0].Net, (a, b) => (a - b) / 1000).ToList();
+            List<double> generated = PerCall(items[1].Net, items[0].Net), fromMethod = PerCall(items[2].Net, items[0].Net);
             Console.WriteLine($"P3G_Generated_vs_FromMethod\t{Median(fromMethod):0.0}\t{Median(generated):0.0}\t{Median(generated.Zip(fromMethod, (g, f) => g / f).ToList()):0.0000}\t-\t-");
         }
         finally

@@ -56,8 +56,8 @@ internal static unsafe partial class Paired
         using IDisposable? official = CreateOfficial();
         try
         {
-            using var raw = new RawNoop();
-            using var rawHost = new RawHostLoop();
+            using var raw = new RawNoop(Inputs.PluginPath("echo.wasm"));
+            using var rawHost = new RawHostLoop(Inputs.PluginPath("host_loop.wasm"));
             Report(Measure(rounds, batchNs,
                 new Item("P1_Noop", "P1_Noop", () => calls.P1_Noop()),
                 new Item("P1_Noop_RawPInvoke", "P1_Noop", () => raw.Call())), sdkOwnCost: true);
@@ -110,7 +110,7 @@ internal static unsafe partial class Paired
         calls.Setup();
         hosts.Setup();
         creation.Setup();
-        using var raw = new RawNoop();
+        using var raw = new RawNoop(Inputs.PluginPath("echo.wasm"));
         using IDisposable? side = official ? CreateOfficial() : null;
         Action? action = official ? s_official(caseName) : caseName switch
         {
@@ -234,9 +234,11 @@ internal static unsafe partial class Paired
     {
         if (loop.Length == 0) return;
         Item n0 = loop[0], n1000 = loop[n1000Index];
-        static List<double> PerCall(List<double> n1000, List<double> n0) => n1000.Zip(n0, (a, b) => (a - b) / 1000).ToList();
         Print(name, PerCall(n1000.C, n0.C), PerCall(n1000.Net, n0.Net), PerCall(n1000.Off, n0.Off));
     }
+
+    /// <summary>Per round: (t(N=1000) - t(N=0)) / 1000.</summary>
+    private static List<double> PerCall(List<double> n1000, List<double> n0) => n1000.Zip(n0, (a, b) => (a - b) / 1000).ToList();
 
     /// <summary>
     /// The floor's cost per host call (<see cref="RawHostLoop"/>), against C; in the official
@@ -247,10 +249,10 @@ internal static unsafe partial class Paired
     {
         if (loop.Length < 5) return;
         Item n0 = loop[0], n1000 = loop[1], floor0 = loop[3], floor1000 = loop[4];
-        static List<double> PerCall(List<double> n1000, List<double> n0) => n1000.Zip(n0, (a, b) => (a - b) / 1000).ToList();
-        Print("P3_PerHostCall_Floor", PerCall(floor1000.C, floor0.C), PerCall(floor1000.Net, floor0.Net), PerCall(n1000.Off, n0.Off));
+        List<double> floor = PerCall(floor1000.Net, floor0.Net);
+        Print("P3_PerHostCall_Floor", PerCall(floor1000.C, floor0.C), floor, PerCall(n1000.Off, n0.Off));
         // What the SDK adds to a host call above the floor, round by round, in ns.
-        List<double> ours = PerCall(n1000.Net, n0.Net), oursRaw = PerCall(loop[2].Net, n0.Net), floor = PerCall(floor1000.Net, floor0.Net);
+        List<double> ours = PerCall(n1000.Net, n0.Net), oursRaw = PerCall(loop[2].Net, n0.Net);
         Console.WriteLine($"P3_HostCallOwnCost\t-\t{Median(ours.Zip(floor, (a, b) => a - b).ToList()):0.00}\t-\t-\t-");
         Console.WriteLine($"P3_HostCallOwnCost_Raw\t-\t{Median(oursRaw.Zip(floor, (a, b) => a - b).ToList()):0.00}\t-\t-\t-");
     }
