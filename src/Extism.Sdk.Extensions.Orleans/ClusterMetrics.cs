@@ -20,6 +20,13 @@ internal static class ClusterMetrics
     internal static readonly Counter<long> Calls = Meter.CreateCounter<long>("extism.cluster.calls", "{call}", "Plug-in calls served by grains, tagged with the silo and the outcome (ok, cancelled, or the PluginCallFailure in snake_case).");
     internal static readonly Histogram<double> CallDuration = Meter.CreateHistogram<double>("extism.cluster.call.duration", "s", "Time a grain spent on a plug-in call, compilation included, on the silo that served it.");
 
+    internal static readonly Counter<long> Retries = Meter.CreateCounter<long>("extism.cluster.retries", "{retry}", "Calls ExtismPluginCluster tried again after a transient failure, tagged with the failure's type (error.type).");
+
+    internal static void Retried(Exception e)
+    {
+        if (Retries.Enabled) Retries.Add(1, new KeyValuePair<string, object?>("error.type", e.GetType().FullName));
+    }
+
     static ClusterMetrics()
     {
         Meter.CreateObservableGauge("extism.cluster.registry.live_instances", () => Each(s => s.Registry.LiveInstances), "{instance}", "Live plug-in instances in each silo's registry.");

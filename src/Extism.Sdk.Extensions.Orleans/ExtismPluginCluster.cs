@@ -15,6 +15,10 @@ public sealed class ExtismPluginCluster
 {
     private readonly IGrainFactory _grains;
     private readonly ExtismClusterOptions _options;
+    private long _retries;
+
+    // Doubling stops here: by then Orleans has declared a dead silo dead (seconds with its defaults).
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
     /// <summary>Creates the client over <paramref name="grains"/>; <paramref name="options"/> is validated and read now.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
@@ -26,6 +30,9 @@ public sealed class ExtismPluginCluster
         _grains = grains;
         _options = options;
     }
+
+    /// <summary>Attempts this client retried after a transient failure, since it was made (also the metric <c>extism.cluster.retries</c>).</summary>
+    public long Retries => Interlocked.Read(ref _retries);
 
     /// <summary>The grain for shard <paramref name="shard"/> of <paramref name="key"/> (0 for a key that is not spread).</summary>
     /// <exception cref="ArgumentException"><paramref name="key"/> is empty.</exception>
@@ -117,8 +124,10 @@ public sealed class ExtismPluginCluster
             }
             catch (Exception e) when (attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested && IsTransient(e))
             {
+                Interlocked.Increment(ref _retries);
+                ClusterMetrics.Retried(e);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay += delay;
+                delay = delay + delay > MaxRetryDelay ? MaxRetryDelay : delay + delay;
             }
         }
     }

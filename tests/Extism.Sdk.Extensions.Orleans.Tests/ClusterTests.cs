@@ -1,0 +1,122 @@
+using System.Text;
+using System.Text.Json.Serialization;
+using Extism.Sdk;
+using Xunit;
+
+namespace Extism.Sdk.Extensions.Orleans.Tests;
+
+/// <summary>Calls, errors, concurrency, cancellation and invalidation on one three-silo cluster in this process.</summary>
+[Collection("cluster")]
+public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    private ExtismPluginCluster Plugins => fixture.Plugins;
+
+    [Fact]
+    public async Task CallsReachTheirOwnPluginInTextBytesAndJson()
+    {
+        string[] keys = Enumerable.Range(0, 12).Select(i => $"answer/tenant{i}/p@1").ToArray();
+        string[] outputs = await Task.WhenAll(keys.Select(key => Plugins.CallAsync(key, "run", "hi")));
+        for (int i = 0; i < keys.Length; i++) Assert.Equal(keys[i] + "#1", outputs[i]);
+
+        byte[] bytes = await Plugins.CallAsync(keys[3], "run", new byte[] { 1, 2, 3 });
+        Assert.Equal(keys[3] + "#1", Encoding.UTF8.GetString(bytes));
+
+        // JSON both ways with source-generated metadata: the plug-in answers a JSON string literal.
+        string? text = await Plugins.CallAsync("json/j", "run", new Probe("x"), TestJson.Default.Probe, TestJson.Default.String);
+        Assert.Equal("json/j#1", text);
+
+        PluginGrainStatus status = await Plugins.GetGrain(keys[0]).GetStatusAsync();
+        Assert.Equal(keys[0], status.Key);
+        Assert.True(status.Compiled);
+        Assert.Equal(TestPlugins.CompiledOn(keys[0]).Single(), status.Silo);
+    }
+
+    [Fact]
+    public async Task EachKeyIsCompiledOnceOnOneSiloWhateverTheConcurrency()
+    {
+        string[] keys = Enumerable.Range(0, 20).Select(i => $"answer/once{i}").ToArray();
+        var calls = keys.SelectMany(key => Enumerable.Range(0, 10).Select(_ => Plugins.CallAsync(key, "run", "x")));
+        string[] outputs = await Task.WhenAll(calls);
+        Assert.All(outputs, output => Assert.EndsWith("#1", output));
+        foreach (string key in keys)
+        {
+            IReadOnlyList<string> silos = TestPlugins.CompiledOn(key);
+            Assert.True(silos.Count == 1, $"'{key}' was compiled {silos.Count} times, on {string.Join(", ", silos)}");
+        }
+        // Where the grains went (reported, not asserted: placement is Orleans' choice).
+        var spread = keys.Select(key => TestPlugins.CompiledOn(key)[0]).Distinct().Count();
+        Assert.InRange(spread, 1, 3);
+    }
+
+    [Fact]
+    public async Task OneKeyServesCallsAtTheSameTime()
+    {
+        // Two calls meet inside a host function: served one at a time, neither would see the other.
+        string[] outputs = await Task.WhenAll(Plugins.CallAsync("meet/a", "run", ""), Plugins.CallAsync("meet/a", "run", ""));
+        Assert.Equal(["1", "1"], outputs);
+    }
+
+    [Fact]
+    public async Task FailuresArriveAsPluginCallExceptionsTheCallerCanSwitchOn()
+    {
+        var trap = await Assert.ThrowsAsync<PluginCallException>(() => Plugins.CallAsync("trap/t", "run", "x"));
+        Assert.Equal(PluginCallFailure.Plugin, trap.Failure);
+        Assert.Equal(ExtismErrorKind.Trap, trap.ErrorKind);
+        Assert.Equal("trap/t", trap.Key);
+        Assert.NotNull(trap.Silo);
+
+        var missing = await Assert.ThrowsAsync<PluginCallException>(() => Plugins.CallAsync("answer/f", "no_such_export", "x"));
+        Assert.Equal(ExtismErrorKind.FunctionNotFound, missing.ErrorKind);
+
+        var unknown = await Assert.ThrowsAsync<PluginCallException>(() => Plugins.CallAsync("nobody/knows", "run", "x"));
+        Assert.Equal(PluginCallFailure.KeyNotFound, unknown.Failure);
+        Assert.Contains("nobody/knows", unknown.Message);
+
+        Assert.False(ExtismPluginCluster.IsTransient(trap));
+        await Assert.ThrowsAsync<ArgumentException>(() => Plugins.CallAsync("", "run", "x"));
+    }
+
+    [Fact]
+    public async Task CancellationInterruptsTheCallOnTheSilo()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Plugins.CallAsync("spin/forever", "run", "x", cancel.Token));
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(9), $"cancellation took {started.Elapsed}, the call was not interrupted (Orleans' response timeout is 10 s here)");
+        // The grain is not left busy: it answers at once.
+        PluginGrainStatus status = await Plugins.GetGrain("spin/forever").GetStatusAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(1, status.Calls);
+    }
+
+    [Fact]
+    public async Task InvalidationReloadsTheKeyOnEverySiloAndEveryShard()
+    {
+        const string key = "answer/reload";
+        Assert.Equal(key + "#1", await Plugins.CallAsync(key, "run", "x"));
+        await Plugins.InvalidateAsync(key);
+        Assert.Equal(key + "#2", await Plugins.CallAsync(key, "run", "x"));
+        Assert.Equal(2, TestPlugins.CompiledOn(key).Count);
+
+        // A spread key (3 shards in the test configuration): each shard compiles where it lives.
+        const string hot = "answer/hot";
+        string[] before = await Task.WhenAll(Enumerable.Range(0, 60).Select(_ => Plugins.CallAsync(hot, "run", "x")));
+        int compiledBefore = TestPlugins.CompiledOn(hot).Count;
+        Assert.InRange(compiledBefore, 1, 3);
+        int[] shards = await Task.WhenAll(Enumerable.Range(0, 3).Select(async s => (int)(await Plugins.GetGrain(hot, s).GetStatusAsync()).Shard));
+        Assert.Equal([0, 1, 2], shards);
+
+        await Plugins.InvalidateAsync(hot);
+        string[] after = await Task.WhenAll(Enumerable.Range(0, 60).Select(_ => Plugins.CallAsync(hot, "run", "x")));
+        int newest = before.Max(Generation);
+        Assert.All(after, output => Assert.True(Generation(output) > newest, $"'{output}' is from before the invalidation (newest then: #{newest})"));
+    }
+
+    private static int Generation(string output) => int.Parse(output[(output.LastIndexOf('#') + 1)..]);
+}
+
+/// <summary>A JSON input for the JSON call.</summary>
+public sealed record Probe(string Name);
+
+[JsonSerializable(typeof(Probe))]
+[JsonSerializable(typeof(string))]
+internal sealed partial class TestJson : JsonSerializerContext;
