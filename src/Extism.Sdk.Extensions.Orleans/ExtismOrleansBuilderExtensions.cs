@@ -75,11 +75,26 @@ public static class ExtismOrleansBuilderExtensions
         OptionsBuilder<ExtismClusterOptions> options = services.AddOptions<ExtismClusterOptions>();
         if (section is not null) options.Configure(o => ClusterConfiguration.Read(section, o));
         if (configure is not null) options.Configure(configure);
-        options.Validate(o =>
-        {
-            o.Validate();
-            return true;
-        });
+        // Checked when the host starts, before Orleans connects: a bad section fails the start with its key's path.
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ExtismClusterOptions>, ClusterOptionsValidator>());
         services.TryAddSingleton(provider => new ExtismPluginCluster(provider.GetRequiredService<IGrainFactory>(), provider.GetRequiredService<IOptions<ExtismClusterOptions>>().Value));
+    }
+}
+
+/// <summary>Fails the host's start when the cluster options are out of range, with the message naming the option.</summary>
+internal sealed class ClusterOptionsValidator : IValidateOptions<ExtismClusterOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ExtismClusterOptions options)
+    {
+        try
+        {
+            options.Validate();
+            return ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException e)
+        {
+            return ValidateOptionsResult.Fail(e.Message);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Orleans.Hosting;
 using Xunit;
 
 namespace Extism.Sdk.Extensions.Orleans.Tests;
@@ -50,5 +51,24 @@ public sealed class ConfigurationTests
         Assert.True(ExtismPluginCluster.IsTransient(new global::Orleans.Runtime.SiloUnavailableException()));
         Assert.False(ExtismPluginCluster.IsTransient(new PluginCallException("k", PluginCallFailure.BudgetExceeded, "full")));
         Assert.False(ExtismPluginCluster.IsTransient(new PluginCallException("k", PluginCallFailure.Plugin, "trap") { ErrorKind = ExtismErrorKind.Timeout }));
+    }
+}
+
+/// <summary>The client's registration: a bad Cluster section fails the host's start, before Orleans connects anywhere.</summary>
+public sealed class ClientRegistrationTests
+{
+    [Fact]
+    public async Task ABadClusterSectionFailsTheStartNamingTheKey()
+    {
+        IConfiguration settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Extism:Cluster:MaxAtempts"] = "3",
+        }).Build();
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        Microsoft.Extensions.Hosting.OrleansClientGenericHostExtensions.UseOrleansClient(builder, client =>
+            client.UseLocalhostClustering().AddExtismPluginClient(settings.GetSection("Extism:Cluster")));
+        using var host = builder.Build();
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+        Assert.Contains("Extism:Cluster:MaxAtempts: unknown setting", e.ToString());
     }
 }
