@@ -6,7 +6,7 @@ namespace Extism.Sdk.Extensions.Orleans;
 /// <summary>Reads <see cref="ExtismClusterOptions"/> by hand (no reflection binder), refusing unknown keys with their path.</summary>
 internal static class ClusterConfiguration
 {
-    private static readonly string[] Keys = ["MaxAttempts", "RetryDelay", "Shards"];
+    private static readonly string[] Keys = ["MaxAttempts", "RetryDelay", "AttemptTimeout", "Shards"];
 
     /// <exception cref="InvalidOperationException">A key is unknown or a value does not parse; the message lists every such key.</exception>
     internal static void Read(IConfiguration section, ExtismClusterOptions options)
@@ -27,6 +27,12 @@ internal static class ClusterConfiguration
             if (long.TryParse(delay, NumberStyles.Integer, CultureInfo.InvariantCulture, out long ms)) options.RetryDelay = TimeSpan.FromMilliseconds(ms);
             else if (TimeSpan.TryParse(delay, CultureInfo.InvariantCulture, out TimeSpan value)) options.RetryDelay = value;
             else errors.Add($"{Path("RetryDelay")}: '{delay}' is not a duration (a TimeSpan such as 00:00:00.200, or whole milliseconds).");
+        }
+        if (section["AttemptTimeout"] is { } limit)
+        {
+            if (long.TryParse(limit, NumberStyles.Integer, CultureInfo.InvariantCulture, out long ms)) options.AttemptTimeout = TimeSpan.FromMilliseconds(ms);
+            else if (TimeSpan.TryParse(limit, CultureInfo.InvariantCulture, out TimeSpan value)) options.AttemptTimeout = value;
+            else errors.Add($"{Path("AttemptTimeout")}: '{limit}' is not a duration (a TimeSpan such as 00:00:05, or whole milliseconds).");
         }
         foreach (IConfigurationSection shard in section.GetSection("Shards").GetChildren())
         {

@@ -24,6 +24,15 @@ public sealed class ExtismClusterOptions
     /// <summary>Wait before the first retry, doubled for each next one. Default 200 ms (Orleans needs a moment to notice a dead silo).</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// Longest wait for one attempt's answer before it counts as a transient failure and is tried
+    /// again; null (the default) leaves it to Orleans' response timeout (30 s by default). Set it
+    /// when a silo's death must cost callers less than that: a call whose message was on its way
+    /// to a silo that then died gets no answer and no error until one of the two runs out. It must
+    /// exceed the longest plug-in call you allow (the manifest's timeout), or slow calls are retried.
+    /// </summary>
+    public TimeSpan? AttemptTimeout { get; set; }
+
     /// <summary>The number of shards of <paramref name="key"/>: its <see cref="Shards"/> entry, else 1.</summary>
     public int ShardsOf(string key) => Shards.TryGetValue(key, out int n) ? n : 1;
 
@@ -32,6 +41,7 @@ public sealed class ExtismClusterOptions
     public void Validate()
     {
         if (MaxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(MaxAttempts), MaxAttempts, "ExtismClusterOptions.MaxAttempts must be at least 1.");
+        if (AttemptTimeout is { } attempt && attempt <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(AttemptTimeout), attempt, "ExtismClusterOptions.AttemptTimeout must be positive (null for Orleans' response timeout).");
         if (RetryDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RetryDelay), RetryDelay, "ExtismClusterOptions.RetryDelay must not be negative.");
         foreach ((string key, int n) in Shards)
         {

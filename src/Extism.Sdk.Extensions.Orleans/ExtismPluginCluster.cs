@@ -120,7 +120,17 @@ public sealed class ExtismPluginCluster
             IPluginGrain grain = GetGrain(key, shard ?? (shards == 1 ? 0 : Random.Shared.Next(shards)));
             try
             {
-                return await call(grain, state, cancellationToken).ConfigureAwait(false);
+                if (_options.AttemptTimeout is not { } limit) return await call(grain, state, cancellationToken).ConfigureAwait(false);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(limit);
+                try
+                {
+                    return await call(grain, state, timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"No answer from the grain of '{key}' within ExtismClusterOptions.AttemptTimeout ({limit}).");
+                }
             }
             catch (Exception e) when (attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested && IsTransient(e))
             {

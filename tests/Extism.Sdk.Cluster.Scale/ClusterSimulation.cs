@@ -112,20 +112,20 @@ internal static class ClusterSimulation
     private static string PerSilo(SiloHandle[] silos, Func<string, string> value, SiloHandle victim, bool kill)
         => string.Join(" · ", silos.Select(silo => value(silo.Name) + (kill && silo == victim ? " (killed)" : "")));
 
-    private static void InterlockedMax(ref long target, long value)
+    internal static void InterlockedMax(ref long target, long value)
     {
         long seen;
         while ((seen = Interlocked.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen) { }
     }
 
-    private static string P(double[] values, double p)
+    internal static string P(double[] values, double p)
     {
         if (values.Length == 0) return "-";
         Array.Sort(values);
         return $"{values[Math.Min(values.Length - 1, (int)(p / 100 * values.Length))]:F2} ms";
     }
 
-    private static double[] ZipfCdf(int n)
+    internal static double[] ZipfCdf(int n)
     {
         var cdf = new double[n];
         double sum = 0;
@@ -134,7 +134,7 @@ internal static class ClusterSimulation
         return cdf;
     }
 
-    private static int Sample(double[] cdf, double u)
+    internal static int Sample(double[] cdf, double u)
     {
         int i = Array.BinarySearch(cdf, u);
         return Math.Min(i >= 0 ? i : ~i, cdf.Length - 1);

@@ -14,6 +14,11 @@ return mode switch
     "header" => Print(ClusterSimulation.Header),
     "sim" => await ClusterSimulation.RunAsync(new ClusterSimulation.Settings(Text("--label", "run"), Arg("--modules", 10_000), Arg("--callers", 8),
         Arg("--calls", 40_000), Arg("--max-instances", 1000), Arg("--memory-mib", 1024) * 1024L * 1024, args.Contains("--kill"))),
+    "processes-header" => Print(MultiProcess.Header),
+    "silo" => await MultiProcess.SiloAsync(Arg("--index", 0), Text("--dir", "."), Arg("--max-instances", 1000), Arg("--memory-mib", 1024) * 1024L * 1024),
+    "drive" => await MultiProcess.DriveAsync(new ClusterSimulation.Settings(Text("--label", "run"), Arg("--modules", 10_000), Arg("--callers", 8),
+        Arg("--calls", 40_000), Arg("--max-instances", 1000), Arg("--memory-mib", 1024) * 1024L * 1024, false), Text("--dir", "."), 3, Arg("--kill-pid", 0),
+        Arg("--attempt-timeout-ms", 0) is > 0 and int ms ? TimeSpan.FromMilliseconds(ms) : null),
     "paired" => await PairedCost.RunAsync(Arg("--rounds", 30), Arg("--block", 200)),
     _ => throw new ArgumentException($"unknown mode '{mode}'"),
 };

@@ -120,3 +120,27 @@ public sealed record Probe(string Name);
 [JsonSerializable(typeof(Probe))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class TestJson : JsonSerializerContext;
+
+/// <summary>The client's per-attempt timeout: a call that gets no answer in time is cancelled on the silo and tried again.</summary>
+[Collection("cluster")]
+public sealed class AttemptTimeoutTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    [Fact]
+    public async Task AnAttemptWithoutAnswerIsCancelledAndRetriedThenReportedAsTimeout()
+    {
+        var impatient = new ExtismPluginCluster(fixture.Cluster.Client, new ExtismClusterOptions
+        {
+            AttemptTimeout = TimeSpan.FromMilliseconds(300),
+            MaxAttempts = 2,
+            RetryDelay = TimeSpan.FromMilliseconds(10),
+        });
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => impatient.CallAsync("spin/attempts", "run", "x"));
+        Assert.Contains("AttemptTimeout", e.Message);
+        Assert.Equal(1, impatient.Retries);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(8), $"two 300 ms attempts took {started.Elapsed}");
+        // Both attempts reached the grain and were interrupted there: it is free again at once.
+        PluginGrainStatus status = await impatient.GetGrain("spin/attempts").GetStatusAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(2, status.Calls);
+    }
+}
