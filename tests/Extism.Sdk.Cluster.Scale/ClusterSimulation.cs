@@ -54,6 +54,7 @@ internal static class ClusterSimulation
             }
         });
 
+        using var retryTypes = new RetryTypes();
         var started = Stopwatch.StartNew();
         Task[] callers = Enumerable.Range(0, s.Callers).Select(c => Task.Run(async () =>
         {
@@ -88,6 +89,7 @@ internal static class ClusterSimulation
         })).ToArray();
         await Task.WhenAll(callers);
         double seconds = started.Elapsed.TotalSeconds;
+        Console.Error.WriteLine($"{s.Label}: retried after {retryTypes}");
         await killed;
         stop.Cancel();
         await sampler;

@@ -96,6 +96,7 @@ internal static class MultiProcess
         double[] cdf = ClusterSimulation.ZipfCdf(s.Modules);
         var latencies = new ConcurrentBag<double>();
         long lost = 0, wrong = 0, next = 0, lastRetryEnded = 0, killedAt = 0;
+        using var retryTypes = new RetryTypes();
         var started = Stopwatch.StartNew();
         Task[] callers = Enumerable.Range(0, s.Callers).Select(c => Task.Run(async () =>
         {
@@ -125,6 +126,7 @@ internal static class MultiProcess
         })).ToArray();
         await Task.WhenAll(callers);
         double seconds = started.Elapsed.TotalSeconds;
+        Console.Error.WriteLine($"{s.Label}: retried after {retryTypes}");
         await Task.Delay(600); // one more status write by every live silo
 
         var perKey = new Dictionary<string, int>(StringComparer.Ordinal);
