@@ -55,13 +55,17 @@ public sealed class FailoverTests(ClusterFixture fixture) : IClassFixture<Cluste
         Assert.Equal(0, wrong);
         Console.WriteLine($"failover: {next} calls, {plugins.Retries - retriesBefore} retried attempts, {moved.Length} of {keys.Length} tenants moved off {victim.Name}");
 
-        // The dead silo's tenants answer from the survivors, each compiled again on exactly one of them.
+        // The dead silo's tenants answer from the survivors, compiled again where they now live.
+        // (Usually exactly once more; while Orleans rebuilds the dead silo's part of its grain
+        // directory it may briefly run a second activation, so more is possible, and reported.)
         foreach (string key in moved)
         {
             PluginGrainStatus status = await plugins.GetGrain(key).GetStatusAsync();
+            IReadOnlyList<string> compiledOn = TestPlugins.CompiledOn(key);
             Assert.NotEqual(victim.Name, status.Silo);
-            Assert.Equal(2, TestPlugins.CompiledOn(key).Count);
-            Assert.Equal(status.Silo, TestPlugins.CompiledOn(key)[1]);
+            Assert.Equal(victim.Name, compiledOn[0]);
+            Assert.Contains(status.Silo, compiledOn.Skip(1)); // compiled again where it lives now
         }
+        Console.WriteLine($"failover: compilations per moved tenant: {string.Join(" ", moved.Select(key => TestPlugins.CompiledOn(key).Count))}");
     }
 }
