@@ -193,6 +193,6 @@ public sealed partial class PluginRegistry
     private void Evicted(string reason, long count = 1)
     {
         Interlocked.Add(ref _evictions, count);
-        RegistryMetrics.Evicted(reason, count);
+        RegistryMetrics.Evicted(reason, count, _metricTags);
     }
 }

@@ -31,6 +31,7 @@ public sealed partial class PluginRegistry : IDisposable
     private readonly LinkedList<RegistryModule> _recency = new();
     private readonly CancellationTokenSource _disposing = new();
     private readonly SemaphoreSlim _compilations;
+    private readonly KeyValuePair<string, object?>[] _metricTags;   // PluginRegistryOptions.MetricTags, on every measurement
     private int _compiledModules;   // compiled, or compiling with their room reserved
     private int _liveInstances;
     private long _estimatedBytes;
@@ -52,6 +53,7 @@ public sealed partial class PluginRegistry : IDisposable
         _budgetWaitMs = _options.BudgetWaitTimeout == Timeout.InfiniteTimeSpan ? Timeout.Infinite
             : (int)Math.Min(Math.Ceiling(_options.BudgetWaitTimeout.TotalMilliseconds), int.MaxValue - 1);
         _compilations = new SemaphoreSlim(_options.MaxConcurrentCompilations);
+        _metricTags = _options.MetricTags is { } tags ? [.. tags] : [];
         if (_options.CompilationCache is { } cache) CompilationCache.Apply(cache);
     }
 
@@ -151,10 +153,10 @@ public sealed partial class PluginRegistry : IDisposable
         }
         if (module.Ready.Task.IsCompletedSuccessfully)
         {
-            RegistryMetrics.Hit();
+            RegistryMetrics.Hit(_metricTags);
             return module;
         }
-        RegistryMetrics.Miss();
+        RegistryMetrics.Miss(_metricTags);
         // The compilation belongs to the registry, not to this caller: if this caller gives up,
         // others may still be waiting for it.
         if (start) _ = Task.Run(() => CompileAsync(module));
@@ -216,7 +218,7 @@ public sealed partial class PluginRegistry : IDisposable
             }
             var poolOptions = new PluginPoolOptions { MaxSize = definition.MaxInstances ?? _options.MaxInstancesPerPlugin };
             var pool = new PluginPool(compiled, () => CreateInstance(module), module, poolOptions);
-            RegistryMetrics.Compiled(started, succeeded: true);
+            RegistryMetrics.Compiled(started, succeeded: true, _metricTags);
             lock (_lock)
             {
                 module.Compiled = compiled;
@@ -229,7 +231,7 @@ public sealed partial class PluginRegistry : IDisposable
         }
         catch (Exception e)
         {
-            RegistryMetrics.Compiled(started, succeeded: false);
+            RegistryMetrics.Compiled(started, succeeded: false, _metricTags);
             lock (_lock)
             {
                 if (reserved) Unreserve(module);
@@ -263,7 +265,7 @@ public sealed partial class PluginRegistry : IDisposable
         _disposeLater.Add(module.Compiled!);
         Unreserve(module);
         if (reason is "module") Interlocked.Increment(ref _evictions);
-        RegistryMetrics.Evicted(reason);
+        RegistryMetrics.Evicted(reason, 1, _metricTags);
     }
 
     private void Unreserve(RegistryModule module)

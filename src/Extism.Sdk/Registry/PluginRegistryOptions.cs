@@ -69,6 +69,13 @@ public sealed class PluginRegistryOptions
     /// <summary>Memory counted per byte of code of a compiled plug-in (compiled machine code and metadata). Default 12.</summary>
     public double ModuleMemoryPerCodeByte { get; set; } = 12;
 
+    /// <summary>
+    /// Tags added to every measurement of this registry's instruments (hits, misses, evictions,
+    /// compile duration), for example the node or Orleans silo that owns it when several registries
+    /// share a process. Null or empty: none. Copied when the registry is created.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, object?>>? MetricTags { get; set; }
+
     /// <summary>Settings of wasmtime's on-disk compilation cache (warm restarts). Null leaves the process environment alone.</summary>
     public CompilationCacheOptions? CompilationCache { get; set; }
 
@@ -98,6 +105,8 @@ public sealed class PluginRegistryOptions
         {
             throw new ArgumentOutOfRangeException(nameof(InstanceMemoryEstimate), "PluginRegistryOptions memory estimates must not be negative.");
         }
-        return (PluginRegistryOptions)MemberwiseClone();
+        var copy = (PluginRegistryOptions)MemberwiseClone();
+        copy.MetricTags = MetricTags?.ToArray();
+        return copy;
     }
 }
