@@ -7,8 +7,8 @@ namespace Extism.Sdk.Extensions.Orleans;
 /// The cluster's instruments, on the meter <c>Extism.Sdk.Extensions.Orleans</c>, every measurement
 /// tagged <c>extism.silo</c> (the silo's name): grain calls by outcome and their duration, and each
 /// silo's registry gauges (live instances, compiled modules, estimated memory, evictions,
-/// activations). The registry's own instruments (meter <c>Extism.Sdk</c>) are process-wide and
-/// carry no silo tag; with one silo per process, the process is the silo.
+/// activations). The silo's registry is given the same tag (<see cref="PluginRegistryOptions.MetricTags"/>),
+/// so its own instruments on the meter <c>Extism.Sdk</c> (hits, misses, evictions, compile duration) carry it too.
 /// </summary>
 internal static class ClusterMetrics
 {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 
 namespace Orleans.Hosting;
 
@@ -68,7 +69,13 @@ public static class ExtismOrleansBuilderExtensions
         return client;
     }
 
-    private static void AddSiloParts(IServiceCollection services) => services.TryAddSingleton<SiloPlugins>();
+    private static void AddSiloParts(IServiceCollection services)
+    {
+        services.TryAddSingleton<SiloPlugins>();
+        // The registry's own instruments (meter Extism.Sdk) carry the silo too: several silos may share a process.
+        services.AddOptions<PluginRegistryOptions>().Configure<ILocalSiloDetails>((options, silo) =>
+            options.MetricTags = [new(ClusterMetrics.SiloTag, silo.Name), .. options.MetricTags ?? []]);
+    }
 
     private static void AddCluster(IServiceCollection services, IConfiguration? section, Action<ExtismClusterOptions>? configure)
     {

@@ -144,3 +144,34 @@ public sealed class AttemptTimeoutTests(ClusterFixture fixture) : IClassFixture<
         Assert.Equal(2, status.Calls);
     }
 }
+
+/// <summary>The registry's own instruments carry the silo that recorded them (PluginRegistryOptions.MetricTags).</summary>
+[Collection("cluster")]
+public sealed class MetricsTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    [Fact]
+    public async Task RegistryMissesAndHitsAreTaggedWithTheSilo()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<(string Instrument, string? Silo)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Extism.Sdk" && instrument.Name is "extism.registry.hits" or "extism.registry.misses") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+        {
+            string? silo = null;
+            foreach (var tag in tags) if (tag.Key == "extism.silo") silo = tag.Value as string;
+            seen.Enqueue((instrument.Name, silo));
+        });
+        listener.Start();
+
+        const string key = "answer/metrics";
+        await fixture.Plugins.CallAsync(key, "run", "x");
+        await fixture.Plugins.CallAsync(key, "run", "x");
+        string holder = TestPlugins.CompiledOn(key).Single();
+        Assert.Contains(("extism.registry.misses", holder), seen);
+        Assert.Contains(("extism.registry.hits", holder), seen);
+        Assert.DoesNotContain(seen, m => m.Silo is null);
+    }
+}
