@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Extism.Sdk.Extensions.Orleans.Tests;
 
-/// <summary>Three silos in this process and a client; started once per test class that uses it.</summary>
+/// <summary>Three silos in this process and a client; started once per collection (or class) that uses it.</summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
     internal TestCluster Cluster { get; } = new TestClusterBuilder(3)
@@ -19,6 +19,13 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 }
 
-/// <summary>Cluster tests run one class at a time: each class starts three silos, and the machine is small.</summary>
+/// <summary>
+/// Tests on one shared three-silo cluster, one at a time (the machine is small). Each test uses
+/// keys of its own, so what one test compiles or collects does not change another's outcome.
+/// </summary>
 [CollectionDefinition("cluster", DisableParallelization = true)]
-public sealed class ClusterCollection;
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>;
+
+/// <summary>The failover test takes a silo away, so it gets a cluster of its own.</summary>
+[CollectionDefinition("cluster-failover", DisableParallelization = true)]
+public sealed class FailoverCollection;

@@ -7,7 +7,7 @@ namespace Extism.Sdk.Extensions.Orleans.Tests;
 
 /// <summary>Calls, errors, concurrency, cancellation and invalidation on one three-silo cluster in this process.</summary>
 [Collection("cluster")]
-public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+public sealed class ClusterTests(ClusterFixture fixture)
 {
     private ExtismPluginCluster Plugins => fixture.Plugins;
 
@@ -123,7 +123,7 @@ internal sealed partial class TestJson : JsonSerializerContext;
 
 /// <summary>The client's per-attempt timeout: a call that gets no answer in time is cancelled on the silo and tried again.</summary>
 [Collection("cluster")]
-public sealed class AttemptTimeoutTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+public sealed class AttemptTimeoutTests(ClusterFixture fixture)
 {
     [Fact]
     public async Task AnAttemptWithoutAnswerIsCancelledAndRetriedThenReportedAsTimeout()
@@ -147,7 +147,7 @@ public sealed class AttemptTimeoutTests(ClusterFixture fixture) : IClassFixture<
 
 /// <summary>The registry's own instruments carry the silo that recorded them (PluginRegistryOptions.MetricTags).</summary>
 [Collection("cluster")]
-public sealed class MetricsTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+public sealed class MetricsTests(ClusterFixture fixture)
 {
     [Fact]
     public async Task RegistryMissesAndHitsAreTaggedWithTheSilo()

@@ -9,7 +9,7 @@ namespace Extism.Sdk.Extensions.Orleans.Tests;
 
 /// <summary>A grain's deactivation releases the compiled plug-in its silo's registry held for it.</summary>
 [Collection("cluster")]
-public sealed class DeactivationTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+public sealed class DeactivationTests(ClusterFixture fixture)
 {
     [Fact]
     public async Task DeactivatingTheGrainFreesThePluginOnItsSilo()

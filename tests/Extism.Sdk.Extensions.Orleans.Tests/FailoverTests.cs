@@ -5,7 +5,7 @@ using Xunit;
 namespace Extism.Sdk.Extensions.Orleans.Tests;
 
 /// <summary>A silo killed in the middle of a load run: its own cluster, since the test takes a silo away.</summary>
-[Collection("cluster")]
+[Collection("cluster-failover")]
 public sealed class FailoverTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
     [Fact]
