@@ -4,17 +4,36 @@ using Xunit;
 
 namespace Extism.Sdk.Extensions.Orleans.Tests;
 
-/// <summary>A silo killed in the middle of a load run: its own cluster, since the test takes a silo away.</summary>
+/// <summary>
+/// A silo killed, or stopped gracefully, in the middle of a load run: each case on a cluster of its
+/// own, since the test takes a silo away.
+/// </summary>
 [Collection("cluster-failover")]
-public sealed class FailoverTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+public sealed class FailoverTests
 {
-    [Fact]
-    public async Task ASiloKilledMidLoadLosesNoRetriedCallAndItsTenantsAnswerFromTheOthers()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ASiloLostMidLoadLosesNoRetriedCallAndItsTenantsAnswerFromTheOthers(bool kill)
+    {
+        var fixture = new ClusterFixture();
+        await fixture.InitializeAsync();
+        try
+        {
+            await RunAsync(fixture, kill);
+        }
+        finally
+        {
+            await fixture.DisposeAsync();
+        }
+    }
+
+    private static async Task RunAsync(ClusterFixture fixture, bool kill)
     {
         ExtismPluginCluster plugins = fixture.Plugins;
-        string[] keys = Enumerable.Range(0, 24).Select(i => $"answer/failover{i}").ToArray();
+        string[] keys = Enumerable.Range(0, 24).Select(i => $"answer/failover-{(kill ? "kill" : "stop")}{i}").ToArray();
         await Task.WhenAll(keys.Select(key => plugins.CallAsync(key, "run", "x")));
-        // Kill a silo that holds some of the tenants (not the primary, which holds the test cluster's membership table).
+        // Take away a silo that holds some of the tenants (not the primary, which holds the test cluster's membership table).
         var holders = await Task.WhenAll(keys.Select(async key => (key, (await plugins.GetGrain(key).GetStatusAsync()).Silo)));
         SiloHandle victim = fixture.Cluster.SecondarySilos.OrderByDescending(s => holders.Count(h => h.Silo == s.Name)).First();
         string[] moved = holders.Where(h => h.Silo == victim.Name).Select(h => h.key).ToArray();
@@ -34,7 +53,7 @@ public sealed class FailoverTests(ClusterFixture fixture) : IClassFixture<Cluste
             while (true)
             {
                 int n = Interlocked.Increment(ref next);
-                if (n == half) Volatile.Write(ref killed, fixture.Cluster.KillSiloAsync(victim));
+                if (n == half) Volatile.Write(ref killed, kill ? fixture.Cluster.KillSiloAsync(victim) : fixture.Cluster.StopSiloAsync(victim));
                 if (n > half && Volatile.Read(ref killed).IsCompleted && Interlocked.Increment(ref afterKill) > half) break;
                 string key = keys[random.Next(keys.Length)];
                 try
@@ -53,7 +72,7 @@ public sealed class FailoverTests(ClusterFixture fixture) : IClassFixture<Cluste
         await killed;
         Assert.True(lost == 0, $"{lost} call(s) failed after retries: {string.Join(" | ", errors.Take(3))}");
         Assert.Equal(0, wrong);
-        Console.WriteLine($"failover: {next} calls, {plugins.Retries - retriesBefore} retried attempts, {moved.Length} of {keys.Length} tenants moved off {victim.Name}");
+        Console.WriteLine($"failover ({(kill ? "kill" : "graceful stop")}): {next} calls, {plugins.Retries - retriesBefore} retried attempts, {moved.Length} of {keys.Length} tenants moved off {victim.Name}");
 
         // The dead silo's tenants answer from the survivors, compiled again where they now live.
         // (Usually exactly once more; while Orleans rebuilds the dead silo's part of its grain
