@@ -109,7 +109,8 @@ public sealed partial class HostFunction
     {
         if (result.IsEmpty) return 0;
         byte* before = (byte*)plugin.GetMemory();
-        long offset = plugin.AllocateBlock(result.Length);
+        // Checked against the plug-in's real memory: the allocator's state is in that memory too.
+        Span<byte> target = plugin.NewBlock(result.Length, out long offset);
         byte* after = (byte*)plugin.GetMemory();
         if (after != before && inputOffset != 0)
         {
@@ -122,7 +123,7 @@ public sealed partial class HostFunction
                 }
             }
         }
-        result.CopyTo(new Span<byte>(after + offset, result.Length));
+        result.CopyTo(target);
         return offset;
     }
 
