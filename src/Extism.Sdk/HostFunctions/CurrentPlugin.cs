@@ -110,6 +110,7 @@ public readonly unsafe struct CurrentPlugin
     }
 
     /// <summary>Allocates a block holding <paramref name="value"/> as UTF-8 and returns its offset (0 for an empty string). The plug-in owns the block.</summary>
+    /// <exception cref="InvalidOperationException">The plug-in's allocator (whose state is in its memory) returned a block reaching outside its memory.</exception>
     public long WriteString(string value) => WriteString(value, Encoding.UTF8);
 
     /// <summary>Allocates a block holding <paramref name="value"/> in <paramref name="encoding"/> and returns its offset (0 when empty).</summary>

@@ -43,9 +43,12 @@ public sealed partial class HostFunction
     /// <param name="userData">Handed back by <see cref="CurrentPlugin.GetUserData{T}"/>; kept alive while a plug-in using this function exists.</param>
     /// <param name="callback">The body; see <see cref="HostBytesFunction"/> for how long its spans live.</param>
     /// <remarks>
-    /// A non-zero argument that is not the start of a live block fails the call (the
-    /// <see cref="ArgumentException"/> becomes the <see cref="Exception.InnerException"/>), as does a
-    /// result the plug-in's memory cannot hold.
+    /// A non-zero argument that is not the start of a live block, or whose length (kept by the
+    /// plug-in's kernel inside its memory, so forgeable) reaches outside the plug-in's memory, fails
+    /// the call (the <see cref="ArgumentException"/> becomes the <see cref="Exception.InnerException"/>),
+    /// as does a result the plug-in's memory cannot hold (<see cref="ExtismOutOfMemoryException"/>)
+    /// or that the plug-in's corrupted allocator would place outside it
+    /// (<see cref="InvalidOperationException"/>).
     /// </remarks>
     public static HostFunction ForBytes(string functionName, object? userData, HostBytesFunction callback)
     {
