@@ -77,7 +77,7 @@ public readonly unsafe struct CurrentPlugin
         // The memory of the call in progress; a host call made outside Plugin.Call (a start
         // function during creation) has none and checks against the operating system each time.
         GuestMemory bounds = CallContext.Current?.Memory ?? new GuestMemory();
-        if (length > int.MaxValue || !bounds.Contains(memory, (ulong)offset, length)) ThrowOutside(offset, length);
+        if (length > int.MaxValue || !bounds.Contains(memory, _native, (ulong)offset, length)) ThrowOutside(offset, length);
         return new Span<byte>(memory + offset, (int)length);
     }
 
@@ -92,7 +92,7 @@ public readonly unsafe struct CurrentPlugin
         offset = AllocateBlock(length);
         byte* memory = Interop.extism_current_plugin_memory(_native);
         GuestMemory bounds = CallContext.Current?.Memory ?? new GuestMemory();
-        if (!bounds.Contains(memory, (ulong)offset, (ulong)length))
+        if (!bounds.Contains(memory, _native, (ulong)offset, (ulong)length))
         {
             throw new InvalidOperationException($"The plug-in's Extism allocator returned a block of {length} bytes at {offset} that reaches outside its memory; the plug-in corrupted its memory headers.");
         }

@@ -15,6 +15,10 @@ internal static unsafe partial class MemoryProbe
     private static readonly object s_gate = new();
     private static int s_method; // 0: not chosen yet; 1: process_vm_readv; 2: pipe; 3: VirtualQuery; -1: none works
     private static int s_readFd = -1, s_writeFd = -1;
+    [ThreadStatic] private static long t_queries;
+
+    /// <summary>How many times the OS was asked on this thread (tests: none in the steady state).</summary>
+    internal static long Queries => t_queries;
 
     /// <summary>Forces the portable pipe probe (tests run the macOS code path with it on Linux).</summary>
     internal static void UsePipeForTests() { lock (s_gate) s_method = OperatingSystem.IsWindows() ? 3 : OpenPipe() ? 2 : -1; }
@@ -32,6 +36,7 @@ internal static unsafe partial class MemoryProbe
     {
         if (length == 0) return 0;
         Choose();
+        t_queries++;
         nuint first = (nuint)start & ~(s_pageSize - 1);
         nuint end = (nuint)start + length;
         if (end < (nuint)start) return 0;
@@ -47,6 +52,7 @@ internal static unsafe partial class MemoryProbe
     internal static byte* StartOfReadableRun(byte* address, ulong limit)
     {
         Choose();
+        t_queries++;
         nuint low = (nuint)address & ~(s_pageSize - 1);
         if (ReadablePages(low, 1) != 1) return null;
         nuint floor = (ulong)address > limit ? ((nuint)address - (nuint)limit) & ~(s_pageSize - 1) : 0;

@@ -44,6 +44,9 @@ internal sealed unsafe class GuestMemory
 
     private byte* _base;
     private ulong _extent;
+    // The libextism CurrentPlugin the last host call ran with: the data of the running store, so
+    // a new one means a new store (defence in depth beside StoreWillBeReplaced).
+    private void* _store;
 
     /// <summary>The base of the memory last seen; null while not known (before the first host call or located output, after <see cref="StoreWillBeReplaced"/>).</summary>
     internal byte* Base => _base;
@@ -53,15 +56,28 @@ internal sealed unsafe class GuestMemory
     {
         _base = null;
         _extent = 0;
+        _store = null;
     }
 
     /// <summary>
     /// True when [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>)
     /// lies inside the memory whose base libextism reports as <paramref name="base"/> (authoritative:
-    /// it comes from wasmtime for the store that is running).
+    /// it comes from wasmtime for the store that is running), for a host call running with
+    /// libextism's <paramref name="store"/> (its CurrentPlugin).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool Contains(byte* @base, ulong offset, ulong length)
+    internal bool Contains(byte* @base, void* store, ulong offset, ulong length)
+    {
+        if (store != _store)
+        {
+            _store = store;
+            _extent = 0;
+        }
+        return Contains(@base, offset, length);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Contains(byte* @base, ulong offset, ulong length)
         => (@base == _base && offset <= _extent && length <= _extent - offset) || Learn(@base, offset, length);
 
     /// <summary>True when the output libextism points at (<paramref name="data"/>, <paramref name="length"/>) lies inside the memory.</summary>
