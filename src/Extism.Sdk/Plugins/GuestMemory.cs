@@ -26,7 +26,8 @@ namespace Extism.Sdk;
 /// store's memory). A call's output has only a pointer (base + the kernel's output offset); when
 /// no host call told the base yet, <see cref="LocateBase"/> finds the start of the readable run
 /// that holds the pointer (wasmtime puts a guard region before every linear memory) and accepts
-/// it only if the kernel's root there records that very output offset (the guest cannot write
+/// it only if the kernel's root there records that very output offset (else the lowest page of
+/// the run whose root does, should a platform have no guard before it; the guest cannot write
 /// the root's first 64 bytes: the kernel's load and store functions refuse them, except the
 /// output length's last bytes).
 /// </para>
@@ -115,10 +116,18 @@ internal sealed unsafe class GuestMemory
     private byte* LocateBase(byte* data)
     {
         byte* start = MemoryProbe.StartOfReadableRun(data, MaxSize);
-        if (start is null || data < start + FirstBlock) return null;
-        if (Unsafe.ReadUnaligned<ulong>(start + RootOutputOffset) != (ulong)(data - start)) return null;
-        _base = start;
-        _extent = 0;
-        return start;
+        if (start is null) return null;
+        // Normally the run starts at the base. Should a platform put no guard before the memory,
+        // the run starts lower and the base is the lowest page whose root records the offset (the
+        // guest can plant such a record only inside its memory, i.e. above the real base).
+        nuint page = (nuint)Environment.SystemPageSize;
+        for (byte* candidate = start; candidate + FirstBlock <= data; candidate += page)
+        {
+            if (Unsafe.ReadUnaligned<ulong>(candidate + RootOutputOffset) != (ulong)(data - candidate)) continue;
+            _base = candidate;
+            _extent = 0;
+            return candidate;
+        }
+        return null;
     }
 }
