@@ -218,9 +218,6 @@ public sealed unsafe partial class Plugin : IDisposable
                 _context.Memory = memory;
                 // 3. The native call.
                 int rc = Invoke(plugin, name.Span, input, context, cancellationToken);
-                // libextism replaces the store (and the kernel memory) at the next call after a
-                // call to _start (plugin.rs store_needs_reset): what is known of the memory ends here.
-                if (name.Span.Length == 7 && name.Span.StartsWith("_start\0"u8)) memory.StoreWillBeReplaced();
                 byte* error = Interop.extism_plugin_error(plugin);
                 // 4. The outcome: the call's result is known here (success, or the exception it is).
                 LastCallLeftInstanceUnusable = false;
@@ -242,8 +239,8 @@ public sealed unsafe partial class Plugin : IDisposable
                 Interlocked.Increment(ref _strayInterruptRepeats);
             }
             // 5. The output, read in place and handed to the consumer under the lock.
-            // The guest can forge both the output's offset and its length (the kernel keeps them in
-            // its memory): the range is checked against the memory the instance really has.
+            // The guest can forge the output's length (the kernel keeps it in the guest's memory):
+            // the range is checked against the memory the instance really has.
             ulong length = Interop.extism_plugin_output_length(plugin);
             byte* data = length == 0 ? null : Interop.extism_plugin_output_data(plugin);
             if (length != 0 && !native.Memory.ContainsOutput(data, length)) ThrowInvalidOutput(functionName, length);
@@ -257,6 +254,10 @@ public sealed unsafe partial class Plugin : IDisposable
         }
         finally
         {
+            // libextism replaces the store (and the kernel memory) at the next call after a call
+            // to _start (plugin.rs store_needs_reset): what is known of this memory ends once the
+            // call's own output has been read.
+            if (native is not null && name.Span.Length == 7 && name.Span.StartsWith("_start\0"u8)) native.Memory.StoreWillBeReplaced();
             if (referenced) native!.DangerousRelease();
             if (locked)
             {

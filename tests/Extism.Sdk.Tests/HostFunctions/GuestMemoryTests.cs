@@ -41,3 +41,16 @@ public class GuestMemoryTests
         if (OperatingSystem.IsLinux()) Assert.Equal("process_vm_readv", MemoryProbe.Method);
     }
 }
+
+/// <summary>libextism replaces the store at the call after _start: the SDK forgets the memory it knew, after reading _start's own output.</summary>
+public class GuestMemoryStoreReplacementTests
+{
+    [Fact]
+    public unsafe void A_startCallForgetsTheMemoryAfterItsOutput()
+    {
+        using Plugin plugin = TestPlugins.Load("command", withWasi: true);
+        Assert.Equal("hello from _start", System.Text.Encoding.UTF8.GetString(plugin.Call("_start", [])));
+        Assert.True(plugin.CurrentInstance.Memory.Base is null, "the memory's base outlived the _start call");
+        Assert.Equal("hello from _start", System.Text.Encoding.UTF8.GetString(plugin.Call("_start", [])));
+    }
+}
