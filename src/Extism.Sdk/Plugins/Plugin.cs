@@ -214,8 +214,10 @@ public sealed unsafe partial class Plugin : IDisposable
                 native = Native;
                 native.DangerousAddRef(ref referenced);
                 plugin = (NativePlugin*)native.DangerousGetHandle();
+                // Host calls check plug-in memory against this instance's; written only when the
+                // instance changed (self-healing), which spares every call a GC write barrier.
                 GuestMemory memory = native.Memory;
-                _context.Memory = memory;
+                if (!ReferenceEquals(_context.Memory, memory)) _context.Memory = memory;
                 // 3. The native call.
                 int rc = Invoke(plugin, name.Span, input, context, cancellationToken);
                 byte* error = Interop.extism_plugin_error(plugin);
