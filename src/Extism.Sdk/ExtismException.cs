@@ -33,6 +33,13 @@ public enum ExtismErrorKind
     /// <see cref="OperationCanceledException"/>.
     /// </summary>
     Cancelled,
+    /// <summary>
+    /// The call's output, as the plug-in's Extism kernel reports it, lies outside the plug-in's
+    /// memory: the plug-in overwrote the kernel's bookkeeping (for example the output length) in
+    /// its memory. Nothing outside the plug-in's memory was read; the instance is not used again
+    /// (a self-healing plug-in gets a fresh one).
+    /// </summary>
+    InvalidOutput,
 }
 
 /// <summary>

@@ -18,6 +18,9 @@ internal sealed class CallContext
 
     internal Plugin Plugin { get; }
 
+    /// <summary>The Extism memory of the native instance the call runs on (set by the call path before each native call).</summary>
+    internal GuestMemory? Memory;
+
     /// <summary>A host function threw during this call.</summary>
     internal bool Failed { get; private set; }
 

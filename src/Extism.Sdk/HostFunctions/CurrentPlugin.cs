@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Text;
 using Extism.Sdk.Native;
@@ -41,7 +42,13 @@ public readonly unsafe struct CurrentPlugin
     /// <summary>Base address of the plug-in's Extism memory. It may move when memory is allocated: read it again after every allocation.</summary>
     public long GetMemory() => (long)Interop.extism_current_plugin_memory(_native);
 
-    /// <summary>Length of the block starting at <paramref name="offset"/>; 0 when it is not the start of a live block.</summary>
+    /// <summary>
+    /// Length of the block starting at <paramref name="offset"/>, as the plug-in's Extism kernel
+    /// reports it; 0 when it is not the start of a live block. The plug-in can forge this number
+    /// (the kernel keeps it inside the plug-in's memory): <see cref="ReadBytes"/> and
+    /// <see cref="WriteBytes(long, Span{byte})"/> check it against the memory the plug-in
+    /// really has before touching anything.
+    /// </summary>
     public long BlockLength(long offset) => offset == 0 ? 0 : (long)Interop.extism_current_plugin_memory_length(_native, (ulong)offset);
 
     /// <summary>
@@ -49,13 +56,47 @@ public readonly unsafe struct CurrentPlugin
     /// allocation in this plug-in's memory or the end of this host call, whichever comes first.
     /// Offset 0 (the "no data" handle) gives an empty span.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="offset"/> is not the start of a live block.</exception>
+    /// <exception cref="ArgumentException"><paramref name="offset"/> is not the start of a live
+    /// block, or the block's length (which the plug-in can forge) reaches outside its memory or is
+    /// more than a span can hold.</exception>
     public Span<byte> ReadBytes(long offset)
     {
         if (offset == 0) return Span<byte>.Empty;
         long length = BlockLength(offset);
         if (length == 0) throw new ArgumentException($"Offset {offset} is not the start of a live Extism memory block.", nameof(offset));
-        return new Span<byte>((byte*)GetMemory() + offset, checked((int)length));
+        return Region(offset, (ulong)length);
+    }
+
+    /// <summary>
+    /// The span over [offset, offset + length) of the plug-in's memory, after checking that the
+    /// whole range is inside it (GuestMemory): the lengths come from headers the plug-in can write.
+    /// </summary>
+    private Span<byte> Region(long offset, ulong length)
+    {
+        byte* memory = Interop.extism_current_plugin_memory(_native);
+        // The memory of the call in progress; a host call made outside Plugin.Call (a start
+        // function during creation) has none and checks against the operating system each time.
+        GuestMemory bounds = CallContext.Current?.Memory ?? new GuestMemory();
+        if (length > int.MaxValue || !bounds.Contains(memory, _native, (ulong)offset, length)) ThrowOutside(offset, length);
+        return new Span<byte>(memory + offset, (int)length);
+    }
+
+    [DoesNotReturn]
+    private static void ThrowOutside(long offset, ulong length) => throw new ArgumentException(length > int.MaxValue
+        ? $"The block at {offset} claims {length} bytes, more than a span can hold; the plug-in's memory headers are corrupt or forged."
+        : $"The block at {offset} claims {length} bytes, which reach outside the plug-in's memory; the plug-in's memory headers are corrupt or forged.", "offset");
+
+    /// <summary>A block the kernel's allocator just returned, checked like any other range (the allocator's state lives in the plug-in's memory too).</summary>
+    internal Span<byte> NewBlock(long length, out long offset)
+    {
+        offset = AllocateBlock(length);
+        byte* memory = Interop.extism_current_plugin_memory(_native);
+        GuestMemory bounds = CallContext.Current?.Memory ?? new GuestMemory();
+        if (!bounds.Contains(memory, _native, (ulong)offset, (ulong)length))
+        {
+            throw new InvalidOperationException($"The plug-in's Extism allocator returned a block of {length} bytes at {offset} that reaches outside its memory; the plug-in corrupted its memory headers.");
+        }
+        return new Span<byte>(memory + offset, (int)length);
     }
 
     /// <summary>The block at <paramref name="offset"/> decoded as UTF-8 (invalid bytes become U+FFFD). Offset 0 gives "".</summary>
@@ -69,6 +110,7 @@ public readonly unsafe struct CurrentPlugin
     }
 
     /// <summary>Allocates a block holding <paramref name="value"/> as UTF-8 and returns its offset (0 for an empty string). The plug-in owns the block.</summary>
+    /// <exception cref="InvalidOperationException">The plug-in's allocator (whose state is in its memory) returned a block reaching outside its memory.</exception>
     public long WriteString(string value) => WriteString(value, Encoding.UTF8);
 
     /// <summary>Allocates a block holding <paramref name="value"/> in <paramref name="encoding"/> and returns its offset (0 when empty).</summary>
@@ -78,8 +120,7 @@ public readonly unsafe struct CurrentPlugin
         ArgumentNullException.ThrowIfNull(encoding);
         int count = encoding.GetByteCount(value);
         if (count == 0) return 0;
-        long offset = AllocateBlock(count);
-        encoding.GetBytes(value, new Span<byte>((byte*)GetMemory() + offset, count));
+        encoding.GetBytes(value, NewBlock(count, out long offset));
         return offset;
     }
 
@@ -90,14 +131,15 @@ public readonly unsafe struct CurrentPlugin
     public long WriteBytes(ReadOnlySpan<byte> bytes)
     {
         if (bytes.IsEmpty) return 0;
-        long offset = AllocateBlock(bytes.Length);
         // The base is read after allocating: allocation can grow (and move) the memory.
-        bytes.CopyTo(new Span<byte>((byte*)GetMemory() + offset, bytes.Length));
+        bytes.CopyTo(NewBlock(bytes.Length, out long offset));
         return offset;
     }
 
     /// <summary>Copies <paramref name="bytes"/> to the start of the existing block at <paramref name="offset"/>.</summary>
-    /// <exception cref="ArgumentException">The offset is not a live block, or the block is shorter than <paramref name="bytes"/>.</exception>
+    /// <exception cref="ArgumentException">The offset is not a live block, the block is shorter than
+    /// <paramref name="bytes"/>, or the part written would reach outside the plug-in's memory (its
+    /// block headers are forged).</exception>
     public void WriteBytes(long offset, Span<byte> bytes)
     {
         if (bytes.IsEmpty) return;
@@ -108,7 +150,7 @@ public readonly unsafe struct CurrentPlugin
                 ? $"Offset {offset} is not the start of a live Extism memory block."
                 : $"The block at {offset} holds {length} bytes; {bytes.Length} do not fit.", nameof(offset));
         }
-        bytes.CopyTo(new Span<byte>((byte*)GetMemory() + offset, bytes.Length));
+        bytes.CopyTo(Region(offset, (ulong)bytes.Length));
     }
 
     /// <summary>Allocates a block of <paramref name="length"/> bytes and returns its offset; 0 for a zero length.</summary>

@@ -43,9 +43,12 @@ public sealed partial class HostFunction
     /// <param name="userData">Handed back by <see cref="CurrentPlugin.GetUserData{T}"/>; kept alive while a plug-in using this function exists.</param>
     /// <param name="callback">The body; see <see cref="HostBytesFunction"/> for how long its spans live.</param>
     /// <remarks>
-    /// A non-zero argument that is not the start of a live block fails the call (the
-    /// <see cref="ArgumentException"/> becomes the <see cref="Exception.InnerException"/>), as does a
-    /// result the plug-in's memory cannot hold.
+    /// A non-zero argument that is not the start of a live block, or whose length (kept by the
+    /// plug-in's kernel inside its memory, so forgeable) reaches outside the plug-in's memory, fails
+    /// the call (the <see cref="ArgumentException"/> becomes the <see cref="Exception.InnerException"/>),
+    /// as does a result the plug-in's memory cannot hold (<see cref="ExtismOutOfMemoryException"/>)
+    /// or that the plug-in's corrupted allocator would place outside it
+    /// (<see cref="InvalidOperationException"/>).
     /// </remarks>
     public static HostFunction ForBytes(string functionName, object? userData, HostBytesFunction callback)
     {
@@ -109,7 +112,8 @@ public sealed partial class HostFunction
     {
         if (result.IsEmpty) return 0;
         byte* before = (byte*)plugin.GetMemory();
-        long offset = plugin.AllocateBlock(result.Length);
+        // Checked against the plug-in's real memory: the allocator's state is in that memory too.
+        Span<byte> target = plugin.NewBlock(result.Length, out long offset);
         byte* after = (byte*)plugin.GetMemory();
         if (after != before && inputOffset != 0)
         {
@@ -122,7 +126,7 @@ public sealed partial class HostFunction
                 }
             }
         }
-        result.CopyTo(new Span<byte>(after + offset, result.Length));
+        result.CopyTo(target);
         return offset;
     }
 

@@ -32,6 +32,9 @@ internal sealed unsafe class PluginHandle : SafeHandle
     /// <summary>The runtime's id of this instance (the UUID libextism prints in its log lines).</summary>
     internal Guid Id { get; }
 
+    /// <summary>What is known to be inside this instance's Extism memory (bounds checks of outputs and host-function reads and writes).</summary>
+    internal GuestMemory Memory { get; } = new();
+
     /// <summary>
     /// Interrupts the call running on this instance (and, on a shared engine, on its siblings).
     /// The cancel handle lives inside the instance, so it is used under a reference; once the

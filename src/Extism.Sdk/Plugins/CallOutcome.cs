@@ -90,21 +90,25 @@ internal static unsafe class CallOutcome
     internal static string ReasonName(Exception failure) => failure switch
     {
         OperationCanceledException => "cancelled",
-        ExtismException x => x.Kind switch
-        {
-            ExtismErrorKind.GuestError => "guest_error",
-            ExtismErrorKind.NonZeroReturnCode => "non_zero_return_code",
-            ExtismErrorKind.Trap => "trap",
-            ExtismErrorKind.Timeout => "timeout",
-            ExtismErrorKind.FuelExhausted => "fuel_exhausted",
-            ExtismErrorKind.OutOfMemory => "out_of_memory",
-            ExtismErrorKind.GuestExit => "guest_exit",
-            ExtismErrorKind.HostFunction => "host_function",
-            ExtismErrorKind.FunctionNotFound => "function_not_found",
-            ExtismErrorKind.Creation => "creation",
-            ExtismErrorKind.Cancelled => "cancelled",
-            _ => "unknown",
-        },
+        ExtismException x => ReasonName(x.Kind),
+        _ => "unknown",
+    };
+
+    /// <summary>The snake_case name of <paramref name="kind"/> (metrics' <c>extism.reason</c>).</summary>
+    internal static string ReasonName(ExtismErrorKind kind) => kind switch
+    {
+        ExtismErrorKind.GuestError => "guest_error",
+        ExtismErrorKind.NonZeroReturnCode => "non_zero_return_code",
+        ExtismErrorKind.Trap => "trap",
+        ExtismErrorKind.Timeout => "timeout",
+        ExtismErrorKind.FuelExhausted => "fuel_exhausted",
+        ExtismErrorKind.OutOfMemory => "out_of_memory",
+        ExtismErrorKind.GuestExit => "guest_exit",
+        ExtismErrorKind.HostFunction => "host_function",
+        ExtismErrorKind.FunctionNotFound => "function_not_found",
+        ExtismErrorKind.Creation => "creation",
+        ExtismErrorKind.Cancelled => "cancelled",
+        ExtismErrorKind.InvalidOutput => "invalid_output",
         _ => "unknown",
     };
 }

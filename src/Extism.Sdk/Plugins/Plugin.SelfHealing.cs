@@ -37,9 +37,9 @@ public sealed partial class Plugin
     /// <summary>How many calls were repeated after an interrupt that was not theirs (LateCancel.cs).</summary>
     internal long StrayInterruptRepeats => Interlocked.Read(ref _strayInterruptRepeats);
 
-    /// <summary>Why the last replacement happened (<see cref="CallOutcome.ReasonName"/>); null before the first.</summary>
+    /// <summary>Why the last replacement happened (<see cref="CallOutcome.ReasonName(Exception)"/>); null before the first.</summary>
     internal string? LastRecycleReason { get; private set; }
 
-    /// <summary>Hook for metrics (e.g. <c>extism.plugin.recycles</c> with <c>extism.reason</c>); <paramref name="reason"/> is <see cref="CallOutcome.ReasonName"/>.</summary>
+    /// <summary>Hook for metrics (e.g. <c>extism.plugin.recycles</c> with <c>extism.reason</c>); <paramref name="reason"/> is <see cref="CallOutcome.ReasonName(Exception)"/>.</summary>
     partial void OnRecycled(string reason);
 }

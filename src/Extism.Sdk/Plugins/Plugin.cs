@@ -214,6 +214,10 @@ public sealed unsafe partial class Plugin : IDisposable
                 native = Native;
                 native.DangerousAddRef(ref referenced);
                 plugin = (NativePlugin*)native.DangerousGetHandle();
+                // Host calls check plug-in memory against this instance's; written only when the
+                // instance changed (self-healing), which spares every call a GC write barrier.
+                GuestMemory memory = native.Memory;
+                if (!ReferenceEquals(_context.Memory, memory)) _context.Memory = memory;
                 // 3. The native call.
                 int rc = Invoke(plugin, name.Span, input, context, cancellationToken);
                 byte* error = Interop.extism_plugin_error(plugin);
@@ -237,9 +241,12 @@ public sealed unsafe partial class Plugin : IDisposable
                 Interlocked.Increment(ref _strayInterruptRepeats);
             }
             // 5. The output, read in place and handed to the consumer under the lock.
+            // The guest can forge the output's length (the kernel keeps it in the guest's memory):
+            // the range is checked against the memory the instance really has.
             ulong length = Interop.extism_plugin_output_length(plugin);
-            if (length > int.MaxValue) ThrowOutputTooLarge(functionName, length);
             byte* data = length == 0 ? null : Interop.extism_plugin_output_data(plugin);
+            if (length != 0 && !native.Memory.ContainsOutput(data, length)) ThrowInvalidOutput(functionName, length);
+            if (length > int.MaxValue) ThrowOutputTooLarge(functionName, length);
             consumer.Consume(new ReadOnlySpan<byte>(data, (int)length));
             telemetry.Complete(null);
         }
@@ -249,6 +256,10 @@ public sealed unsafe partial class Plugin : IDisposable
         }
         finally
         {
+            // libextism replaces the store (and the kernel memory) at the next call after a call
+            // to _start (plugin.rs store_needs_reset): what is known of this memory ends once the
+            // call's own output has been read.
+            if (native is not null && name.Span.Length == 7 && name.Span.StartsWith("_start\0"u8)) native.Memory.StoreWillBeReplaced();
             if (referenced) native!.DangerousRelease();
             if (locked)
             {
@@ -263,6 +274,17 @@ public sealed unsafe partial class Plugin : IDisposable
                 LeakTracker.HostContext(-1);
             }
         }
+    }
+
+    // An invalid output means the guest corrupted its Extism memory: the instance is not trusted again.
+    [DoesNotReturn]
+    private void ThrowInvalidOutput(string functionName, ulong length)
+    {
+        LastCallLeftInstanceUnusable = true;
+        _poisonReason = CallOutcome.ReasonName(ExtismErrorKind.InvalidOutput);
+        throw new ExtismException(
+            $"Plug-in function '{functionName}' returned an output of {length} bytes that lies outside its memory; its Extism memory headers are corrupt or forged.",
+            ExtismErrorKind.InvalidOutput, 0);
     }
 
     // A throw helper, so that the message's formatting (and its stack space) stays out of every call's frame.
