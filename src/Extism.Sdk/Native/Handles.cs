@@ -80,6 +80,9 @@ internal sealed unsafe class CompiledPluginHandle : SafeHandle
     /// <summary>The native pointer, for callers that hold a reference (<see cref="SafeHandle.DangerousAddRef"/>) on this handle.</summary>
     internal NativeCompiledPlugin* Pointer => (NativeCompiledPlugin*)handle;
 
+    /// <summary>Creations from this code that overran their bound and still run (BoundedCreation); changed with Interlocked.</summary>
+    internal int AbandonedCreations;
+
     public override bool IsInvalid => handle == IntPtr.Zero;
 
     protected override bool ReleaseHandle()
