@@ -26,6 +26,15 @@ internal static class BoundedCreation
     /// <summary>Abandoned creations of one compiled code still running before its next creation is refused.</summary>
     internal const int MaxAbandonedPerCode = 1;
 
+    /// <summary>
+    /// The least time the manifest's timeout gives a creation. A creation is not only plug-in code:
+    /// wasmtime's own instantiation (and a C or Rust guest's constructors) takes tens of
+    /// milliseconds on a loaded machine, and a call timeout of a few milliseconds must not turn
+    /// every benign creation into an abandoned one. A caller's token and a pool's RentTimeout are
+    /// exact: the caller asked to stop waiting then.
+    /// </summary>
+    internal static readonly TimeSpan MinimumTimeoutBound = TimeSpan.FromSeconds(1);
+
     private static int s_abandoned;
 
     // Set by a pool around a creation its caller waits for (PluginPool.CreateInstance): the
@@ -92,7 +101,8 @@ internal static class BoundedCreation
         }
 
         long now = Stopwatch.GetTimestamp();
-        long manifestDeadline = timeout is { } t ? now + (long)(t.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+        TimeSpan? bound = timeout is { } t ? (t > MinimumTimeoutBound ? t : MinimumTimeoutBound) : null;
+        long manifestDeadline = bound is { } b ? now + (long)(b.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
         long waitDeadline = ambientDeadline != 0 ? Math.Min(manifestDeadline, ambientDeadline) : manifestDeadline;
 
         var job = new Job(compiled);
@@ -120,7 +130,7 @@ internal static class BoundedCreation
         ambient.ThrowIfCancellationRequested();
         if (waitDeadline == ambientDeadline && waitDeadline < manifestDeadline && ambientError is not null) throw ambientError();
         throw new ExtismTimeoutException(
-            $"timeout: creating the plug-in took longer than the manifest's timeout ({timeout}): its start function or _initialize " +
+            $"timeout: creating the plug-in took longer than the manifest's timeout ({timeout}; at least {MinimumTimeoutBound.TotalSeconds:0} s for a creation): its start function or _initialize " +
             "did not return. The creation was abandoned and runs on in the background until it ends (a fuel limit ends it).", null);
     }
 

@@ -58,6 +58,12 @@ internal static unsafe class CallOutcome
             string text = message.Length == 0 ? $"Plug-in function '{functionName}' set an empty error message (code {rc})." : message;
             return new ExtismException(text, ExtismErrorKind.GuestError, rc);
         }
+        // rc -1 with only a wasm backtrace and no failed host function of ours: one of libextism's
+        // own imports returned an error (its "Caused by" layer is not in the error string).
+        if (rc == -1 && message.StartsWith(BacktracePrefix, StringComparison.Ordinal))
+        {
+            return RuntimeImportFailures.ToException(functionName, message, rc, context.Plugin.CurrentInstance.Id);
+        }
         return new ExtismException(message, ExtismErrorKind.Unknown, rc);
     }
 
@@ -103,6 +109,11 @@ internal static unsafe class CallOutcome
             ExtismErrorKind.FunctionNotFound => "function_not_found",
             ExtismErrorKind.Creation => "creation",
             ExtismErrorKind.Cancelled => "cancelled",
+            ExtismErrorKind.RuntimeImportFailed => "runtime_import_failed",
+            ExtismErrorKind.HttpRequestDenied => "http_request_denied",
+            ExtismErrorKind.HttpRequestFailed => "http_request_failed",
+            ExtismErrorKind.VarStoreFull => "var_store_full",
+            ExtismErrorKind.InvalidHandle => "invalid_handle",
             _ => "unknown",
         },
         _ => "unknown",

@@ -93,7 +93,8 @@ public sealed unsafe class CompiledPlugin : IDisposable
     /// <summary>
     /// Makes a new instance, like <see cref="Instantiate()"/>, giving up when
     /// <paramref name="cancellationToken"/> fires or the manifest's <see cref="Manifest.Timeout"/>
-    /// passes first. libextism cannot interrupt a start function (only a fuel limit ends one), so
+    /// passes first (for a creation, at least one second: wasmtime's own instantiation work is
+    /// part of it). libextism cannot interrupt a start function (only a fuel limit ends one), so
     /// a creation given up on keeps running on a background thread, holding its thread, its store
     /// and this compiled code until it ends; the instance it may still make is freed. While one
     /// such creation of this code still runs, further creations from it fail fast with
