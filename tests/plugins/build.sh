@@ -124,7 +124,7 @@ assemblyscript() { # assemblyscript <name> [extra asc options...]
 
 for name in echo outcomes config_vars logging host_types host_bytes host_loop \
     host_void host_ns linked_lib linked_main \
-    hostile_start hostile_initialize hostile_lib hostile_main; do
+    hostile_start hostile_initialize hostile_lib hostile_main hostile_second_start; do
     wat "$name"
 done
 

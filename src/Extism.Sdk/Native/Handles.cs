@@ -29,6 +29,13 @@ internal sealed unsafe class PluginHandle : SafeHandle
 
     public override bool IsInvalid => handle == IntPtr.Zero;
 
+    /// <summary>
+    /// Calls that returned on this instance (counted under the plug-in's lock). libextism
+    /// instantiates the main module lazily in the first one, so a failure of that call may come
+    /// from the module's start function or <c>_initialize</c> (RuntimeImportFailures).
+    /// </summary>
+    internal long CallsFinished;
+
     /// <summary>The runtime's id of this instance (the UUID libextism prints in its log lines).</summary>
     internal Guid Id { get; }
 

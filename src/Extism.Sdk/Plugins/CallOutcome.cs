@@ -59,10 +59,12 @@ internal static unsafe class CallOutcome
             return new ExtismException(text, ExtismErrorKind.GuestError, rc);
         }
         // rc -1 with only a wasm backtrace and no failed host function of ours: one of libextism's
-        // own imports returned an error (its "Caused by" layer is not in the error string).
+        // own imports returned an error (its "Caused by" layer is not in the error string), or,
+        // on an instance's first call, its lazy instantiation failed (RuntimeImportFailures).
         if (rc == -1 && message.StartsWith(BacktracePrefix, StringComparison.Ordinal))
         {
-            return RuntimeImportFailures.ToException(functionName, message, rc, context.Plugin.CurrentInstance.Id);
+            Native.PluginHandle instance = context.Plugin.CurrentInstance;
+            return RuntimeImportFailures.ToException(functionName, message, rc, instance.Id, firstCall: instance.CallsFinished <= 1);
         }
         return new ExtismException(message, ExtismErrorKind.Unknown, rc);
     }

@@ -216,6 +216,7 @@ public sealed unsafe partial class Plugin : IDisposable
                 plugin = (NativePlugin*)native.DangerousGetHandle();
                 // 3. The native call.
                 int rc = Invoke(plugin, name.Span, input, context, cancellationToken);
+                native.CallsFinished++; // under the lock; CallOutcome tells a first call's lazy instantiation apart
                 byte* error = Interop.extism_plugin_error(plugin);
                 // 4. The outcome: the call's result is known here (success, or the exception it is).
                 LastCallLeftInstanceUnusable = false;

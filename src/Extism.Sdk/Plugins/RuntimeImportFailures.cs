@@ -11,10 +11,23 @@ namespace Extism.Sdk;
 /// </summary>
 internal static class RuntimeImportFailures
 {
-    /// <summary>The exception for such a failure; <paramref name="instanceId"/> is the native instance the call ran on.</summary>
-    internal static ExtismException ToException(string functionName, string message, int rc, Guid instanceId)
+    /// <summary>
+    /// The exception for an rc of -1 with only a wasm backtrace; <paramref name="instanceId"/> is
+    /// the native instance the call ran on. On an instance's first call (<paramref name="firstCall"/>)
+    /// the same text also comes from libextism's lazy instantiation of the main module (a start
+    /// function or <c>_initialize</c> that trapped or ran out of fuel), which logs no entry: then
+    /// only a logged cause decides, and without one the kind stays <see cref="ExtismErrorKind.Unknown"/>.
+    /// </summary>
+    internal static ExtismException ToException(string functionName, string message, int rc, Guid instanceId, bool firstCall)
     {
         string? cause = ProcessLogging.TakeCallFailureCause(instanceId, functionName);
+        if (cause is null && firstCall)
+        {
+            return new ExtismException(
+                $"Plug-in function '{functionName}' failed before or while running, on the instance's first call: libextism's lazy instantiation " +
+                "(the main module's start function or _initialize) or one of its own imports failed; libextism gives the cause only in its log. " + message,
+                ExtismErrorKind.Unknown, rc);
+        }
         if (cause is null)
         {
             return new ExtismException(

@@ -109,6 +109,26 @@ public class HostileCreationTests
     }
 
     [Fact]
+    public void AStartFunctionThatFirstHangsAtTheFirstCall_IsReachedByNeitherTimeoutNorToken_OnlyByFuel()
+    {
+        // Pins what the SDK cannot bound (docs/security.md): libextism runs the main module's start
+        // function at creation and again in the first call's lazy instantiation, before the call's
+        // timer starts and where a cancel is dropped. If a libextism release starts covering it,
+        // this test fails and the docs must change.
+        long runs = 0;
+        using var startCount = HostFunction.FromMethod<long>("start_count", null, _ => Interlocked.Increment(ref runs));
+        using var plugin = new Plugin(Hostile("hostile_second_start", Bound), [startCount], new PluginInitializationOptions { FuelLimit = 1_000_000_000 });
+        Assert.Equal(1, Interlocked.Read(ref runs)); // ran at creation, and returned
+        using var cts = new CancellationTokenSource(Bound);
+        var watch = Stopwatch.StartNew();
+        var e = Assert.Throws<ExtismException>(() => plugin.Call("noop", [], cts.Token));
+        Assert.Equal(2, Interlocked.Read(ref runs)); // ran again in the call
+        Assert.Equal(ExtismErrorKind.Unknown, e.Kind); // fuel ran out in the start function: only a backtrace, and no log entry
+        Assert.Contains("first call", e.Message);
+        Assert.True(watch.Elapsed > Bound, $"took {watch.Elapsed}");
+    }
+
+    [Fact]
     public void Pool_HonoursRentTimeout_WhileAnInstanceIsBeingMade()
     {
         using var pool = new PluginPool(Hostile("hostile_start", timeout: null), [], Backstop(),
