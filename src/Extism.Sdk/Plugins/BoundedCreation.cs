@@ -16,7 +16,8 @@ namespace Extism.Sdk;
 /// that never ends is abandoned there: its thread (spinning a core), its store and a reference on
 /// the compiled code stay until it ends (never, without a fuel limit), and the instance it may
 /// still produce is freed. Abandoned creations are capped per compiled code (the same code would
-/// most likely hang again) and per process.
+/// most likely hang again) and per process; at a cap a creation waits within its bound for one to
+/// end, then is refused.
 /// </summary>
 internal static class BoundedCreation
 {
@@ -91,19 +92,22 @@ internal static class BoundedCreation
         }
         token.ThrowIfCancellationRequested();
         ambient.ThrowIfCancellationRequested();
-        if (Volatile.Read(ref compiled.AbandonedCreations) >= MaxAbandonedPerCode || AbandonedRunning >= MaxAbandonedPerProcess)
-        {
-            throw new ExtismException(
-                $"Refused to create another instance: {AbandonedRunning} earlier creation(s) in this process ({compiled.AbandonedCreations} of this plug-in's code) " +
-                "overran their bound and still run (a start function or _initialize that does not return). Give untrusted plug-ins a fuel limit " +
-                "(Manifest.Untrusted / PluginInitializationOptions.Untrusted), which ends such code.",
-                ExtismErrorKind.Creation, null);
-        }
-
         long now = Stopwatch.GetTimestamp();
         TimeSpan? bound = timeout is { } t ? (t > MinimumTimeoutBound ? t : MinimumTimeoutBound) : null;
         long manifestDeadline = bound is { } b ? now + (long)(b.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
         long waitDeadline = ambientDeadline != 0 ? Math.Min(manifestDeadline, ambientDeadline) : manifestDeadline;
+
+        // At a cap, wait (within the same bound) for an abandoned creation to end: a benign one,
+        // abandoned because its caller's deadline had nearly passed, ends within milliseconds and
+        // must not make its code refuse creations. A hung one does not end, and then we refuse.
+        while (Volatile.Read(ref compiled.AbandonedCreations) >= MaxAbandonedPerCode || AbandonedRunning >= MaxAbandonedPerProcess)
+        {
+            if (Stopwatch.GetTimestamp() >= waitDeadline || token.IsCancellationRequested || ambient.IsCancellationRequested)
+            {
+                throw Refused(compiled);
+            }
+            Thread.Sleep(1);
+        }
 
         var job = new Job(compiled);
         var thread = new Thread(static state => ((Job)state!).Execute()) { IsBackground = true, Name = "Extism plug-in creation" };
@@ -133,6 +137,12 @@ internal static class BoundedCreation
             $"timeout: creating the plug-in took longer than the manifest's timeout ({timeout}; at least {MinimumTimeoutBound.TotalSeconds:0} s for a creation): its start function or _initialize " +
             "did not return. The creation was abandoned and runs on in the background until it ends (a fuel limit ends it).", null);
     }
+
+    private static ExtismException Refused(CompiledPluginHandle compiled) => new(
+        $"Refused to create another instance: {AbandonedRunning} earlier creation(s) in this process ({Volatile.Read(ref compiled.AbandonedCreations)} of this plug-in's code) " +
+        "overran their bound and still run (a start function or _initialize that does not return). Give untrusted plug-ins a fuel limit " +
+        "(Manifest.Untrusted / PluginInitializationOptions.Untrusted), which ends such code.",
+        ExtismErrorKind.Creation, null);
 
     private static bool WaitUntil(ManualResetEventSlim done, long deadline, CancellationToken token)
     {

@@ -97,8 +97,8 @@ public sealed unsafe class CompiledPlugin : IDisposable
     /// part of it). libextism cannot interrupt a start function (only a fuel limit ends one), so
     /// a creation given up on keeps running on a background thread, holding its thread, its store
     /// and this compiled code until it ends; the instance it may still make is freed. While one
-    /// such creation of this code still runs, further creations from it fail fast with
-    /// <see cref="ExtismErrorKind.Creation"/>. A creation with neither bound runs on the calling
+    /// such creation of this code still runs, further creations from it wait for it to end within
+    /// their own bound and otherwise fail with <see cref="ExtismErrorKind.Creation"/>. A creation with neither bound runs on the calling
     /// thread, as long as its start code runs.
     /// </summary>
     /// <exception cref="ExtismException">Instantiation failed (<see cref="ExtismErrorKind.Creation"/>).</exception>
