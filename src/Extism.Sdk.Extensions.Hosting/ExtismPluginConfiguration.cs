@@ -11,7 +11,7 @@ namespace Extism.Sdk.Extensions.Hosting;
 /// </summary>
 internal static class ExtismPluginConfiguration
 {
-    private static readonly string[] TopLevel = ["Wasm", "AllowedHosts", "AllowedPaths", "Config", "Timeout", "Memory", "Wasi", "FuelLimit", "Pool", "ReloadOnChange", "ReloadDebounce"];
+    private static readonly string[] TopLevel = ["Wasm", "AllowedHosts", "AllowedPaths", "Config", "Timeout", "Memory", "Wasi", "FuelLimit", "Pool", "ReloadOnChange", "ReloadDebounce", "Untrusted"];
     private static readonly string[] WasmKeys = ["Path", "Url", "Hash", "Name"];
     private static readonly string[] MemoryKeys = ["MaxPages", "MaxHttpResponseBytes", "MaxVarBytes"];
     private static readonly string[] PoolKeys = ["MaxSize", "Isolation", "RentTimeout", "Prewarm", "MaxInterruptionRetries", "Name"];
@@ -31,7 +31,10 @@ internal static class ExtismPluginConfiguration
         }
         CheckKnown(section, TopLevel, Key, errors);
 
-        var manifest = new Manifest();
+        // "Untrusted": true starts from the preset (Manifest.Untrusted, PluginInitializationOptions.Untrusted);
+        // every key set beside it overrides that one field.
+        bool untrusted = Boolean(section, "Untrusted", "Untrusted", Key, errors) ?? false;
+        var manifest = untrusted ? Manifest.Untrusted() : new Manifest();
         foreach (IConfigurationSection wasm in Ordered(section.GetSection("Wasm")))
         {
             string at = "Wasm:" + wasm.Key;
@@ -75,22 +78,25 @@ internal static class ExtismPluginConfiguration
             if (entry.Value is null) errors.Add($"{Key("Config:" + entry.Key)}: expected a string value, found a section.");
             else manifest.Config[entry.Key] = entry.Value;
         }
-        manifest.Timeout = Duration(section, "Timeout", Key, errors);
+        TimeSpan? timeout = Duration(section, "Timeout", Key, errors);
+        if (timeout is not null || !untrusted) manifest.Timeout = timeout; // unset: the preset's stays
 
         IConfigurationSection memory = section.GetSection("Memory");
         if (memory.GetChildren().Any())
         {
             CheckKnown(memory, MemoryKeys, relative => Key("Memory:" + relative), errors);
+            MemoryOptions? preset = manifest.MemoryOptions; // the untrusted preset's limits, or null
             manifest.MemoryOptions = new MemoryOptions
             {
-                MaxPages = (int?)Number(memory, "MaxPages", "Memory:MaxPages", int.MaxValue, Key, errors),
-                MaxHttpResponseBytes = Number(memory, "MaxHttpResponseBytes", "Memory:MaxHttpResponseBytes", long.MaxValue, Key, errors),
-                MaxVarBytes = Number(memory, "MaxVarBytes", "Memory:MaxVarBytes", long.MaxValue, Key, errors),
+                MaxPages = (int?)Number(memory, "MaxPages", "Memory:MaxPages", int.MaxValue, Key, errors) ?? preset?.MaxPages,
+                MaxHttpResponseBytes = Number(memory, "MaxHttpResponseBytes", "Memory:MaxHttpResponseBytes", long.MaxValue, Key, errors) ?? preset?.MaxHttpResponseBytes,
+                MaxVarBytes = Number(memory, "MaxVarBytes", "Memory:MaxVarBytes", long.MaxValue, Key, errors) ?? preset?.MaxVarBytes,
             };
         }
         options.Manifest = manifest;
         options.WithWasi = Boolean(section, "Wasi", "Wasi", Key, errors) ?? false;
-        options.FuelLimit = Number(section, "FuelLimit", "FuelLimit", long.MaxValue, Key, errors);
+        options.FuelLimit = Number(section, "FuelLimit", "FuelLimit", long.MaxValue, Key, errors)
+            ?? (untrusted ? PluginInitializationOptions.Untrusted().FuelLimit : null);
         options.ReloadOnChange = Boolean(section, "ReloadOnChange", "ReloadOnChange", Key, errors) ?? true;
         if (Duration(section, "ReloadDebounce", Key, errors) is { } debounce) options.ReloadDebounce = debounce;
 

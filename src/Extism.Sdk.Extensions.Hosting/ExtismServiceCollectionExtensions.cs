@@ -35,7 +35,9 @@ public static class ExtismServiceCollectionExtensions
     /// <c>builder.Configuration.GetSection("Extism:Plugins:vowels")</c> (keys: <c>Wasm</c> list of
     /// <c>Path</c>|<c>Url</c>, <c>Hash</c>, <c>Name</c>; <c>AllowedHosts</c>, <c>AllowedPaths</c>,
     /// <c>Config</c>, <c>Timeout</c>, <c>Memory</c>, <c>Wasi</c>, <c>FuelLimit</c>, <c>Pool</c>
-    /// with <c>MaxSize</c>, <c>Isolation</c>, <c>RentTimeout</c>, <c>Prewarm</c>). Unknown keys and bad
+    /// with <c>MaxSize</c>, <c>Isolation</c>, <c>RentTimeout</c>, <c>Prewarm</c>; <c>Untrusted</c>: true
+    /// starts from <see cref="Manifest.Untrusted"/> and <see cref="PluginInitializationOptions.Untrusted"/>,
+    /// each other key overriding its one field). Unknown keys and bad
     /// values fail the start with messages naming the key. A change of the section (with a
     /// configuration source that reloads) reloads the plug-in, as a change of its wasm file does; a
     /// change that does not validate or compile is logged and the running code stays.

@@ -40,6 +40,37 @@ public enum ExtismErrorKind
     /// (a self-healing plug-in gets a fresh one).
     /// </summary>
     InvalidOutput,
+    /// <summary>
+    /// One of libextism's own imports that the plug-in called (<c>config_get</c>, <c>var_get</c>,
+    /// <c>var_set</c>, <c>http_request</c>, <c>log_*</c>) refused it, for a cause the SDK could not
+    /// read: libextism writes the cause only to its log, so this kind is reported unless
+    /// <see cref="Plugin.ConfigureCustomLogging"/> is on (then the kinds below, or this one with
+    /// the cause in the message). See docs/security.md.
+    /// </summary>
+    RuntimeImportFailed,
+    /// <summary>
+    /// The plug-in's <c>http_request</c> named a host that <see cref="Manifest.AllowedHosts"/> does
+    /// not allow. Recognised only with <see cref="Plugin.ConfigureCustomLogging"/> on; otherwise
+    /// <see cref="RuntimeImportFailed"/>.
+    /// </summary>
+    HttpRequestDenied,
+    /// <summary>
+    /// The plug-in's <c>http_request</c> failed in libextism: its response was larger than
+    /// <see cref="MemoryOptions.MaxHttpResponseBytes"/>, its URL was invalid, or it ran past the
+    /// call's timeout. Recognised only with <see cref="Plugin.ConfigureCustomLogging"/> on.
+    /// </summary>
+    HttpRequestFailed,
+    /// <summary>
+    /// The plug-in's <c>var_set</c> would have grown its vars past <see cref="MemoryOptions.MaxVarBytes"/>
+    /// (or vars are disabled with 0). Recognised only with <see cref="Plugin.ConfigureCustomLogging"/> on.
+    /// </summary>
+    VarStoreFull,
+    /// <summary>
+    /// The plug-in passed libextism's imports an offset that is not the start of one of its memory
+    /// blocks (a bad <c>config_get</c>, <c>var_*</c>, <c>http_request</c> or <c>log_*</c> handle).
+    /// Recognised only with <see cref="Plugin.ConfigureCustomLogging"/> on.
+    /// </summary>
+    InvalidHandle,
 }
 
 /// <summary>

@@ -62,6 +62,34 @@ try
             Console.WriteLine("done: 1");
             break;
         }
+        case "import-failures":
+        {
+            // libextism's own imports refusing a call: the cause is only in its log (RuntimeImportFailures).
+            if (args.Length < 3 || args[2] != "no-log") Plugin.ConfigureCustomLogging(LogLevel.Error);
+            void Report(string name, string file, Action<Manifest> shape, string export, byte[] input)
+            {
+                var manifest = new Manifest(new PathWasmSource(Path.Combine(plugins, file + ".wasm")));
+                shape(manifest);
+                using var plugin = new Plugin(manifest, [], false);
+                // Not the instance's first call, which libextism's lazy instantiation could also fail.
+                if (plugin.FunctionExists("http_status")) plugin.Call("http_status", []);
+                else if (plugin.FunctionExists("busy")) plugin.Call("busy", new byte[8]);
+                else plugin.Call("var_get", []);
+                try { plugin.Call(export, input); Console.WriteLine($"{name}: no exception"); }
+                catch (ExtismException e) { Console.WriteLine($"{name}: {e.Kind}|{e.ReturnCode}|{e.Message.Split('\n')[0]}"); }
+            }
+            Report("http-denied", "http", _ => { }, "http_get", "http://127.0.0.1:9/"u8.ToArray());
+            Report("var-full", "config_vars", m => m.MemoryOptions = new MemoryOptions { MaxVarBytes = 1024 }, "var_put", new byte[4096]);
+            Report("vars-disabled", "config_vars", m => m.MemoryOptions = new MemoryOptions { MaxVarBytes = 0 }, "var_put", new byte[16]);
+            Report("bad-handle", "outcomes", _ => { }, "bad_handle", []);
+            if (args.Length < 3 || args[2] != "no-log")
+            {
+                int entries = 0;
+                Plugin.DrainCustomLogs(line => { if (line.Contains("encountered an error")) entries++; });
+                Console.WriteLine($"drained: {entries}");
+            }
+            break;
+        }
         case "registry-cache":
             return RegistryScenarios.Cache(args);
         case "host-stop":

@@ -123,7 +123,8 @@ assemblyscript() { # assemblyscript <name> [extra asc options...]
 # ------------------------------------------------------------------ plug-ins
 
 for name in echo outcomes config_vars logging host_types host_bytes host_loop \
-    host_void host_ns linked_lib linked_main hostile; do
+    host_void host_ns linked_lib linked_main hostile \
+    hostile_start hostile_initialize hostile_lib hostile_main hostile_second_start; do
     wat "$name"
 done
 

@@ -14,6 +14,7 @@ internal static class PluginRegistryConfiguration
     [
         "MaxLiveInstances", "MaxCompiledModules", "MemoryBudget", "MaxInstancesPerPlugin", "MaxConcurrentCompilations",
         "BudgetWaitTimeout", "InstanceMemoryEstimate", "ModuleMemoryBase", "ModuleMemoryPerCodeByte", "CompilationCache",
+        "Untrusted",
     ];
     private static readonly string[] CacheKeys = ["Directory", "ConfigFile", "Disabled"];
 
@@ -35,6 +36,11 @@ internal static class PluginRegistryConfiguration
         {
             if (double.TryParse(perByte, NumberStyles.Float, CultureInfo.InvariantCulture, out double factor)) options.ModuleMemoryPerCodeByte = factor;
             else errors.Add($"{Path("ModuleMemoryPerCodeByte")}: '{perByte}' is not a number.");
+        }
+        if (Text(section, "Untrusted") is { } untrusted)
+        {
+            if (bool.TryParse(untrusted, out bool on)) options.Untrusted = on;
+            else errors.Add($"{Path("Untrusted")}: '{untrusted}' is not true or false.");
         }
         IConfigurationSection cache = section.GetSection("CompilationCache");
         if (cache.GetChildren().Any())

@@ -7,7 +7,7 @@ namespace Extism.Sdk;
 /// config, timeout). Serialised to the runtime's manifest JSON when a plug-in is created; the
 /// instance is not retained by the plug-in, so later changes affect only plug-ins created later.
 /// </summary>
-public class Manifest
+public partial class Manifest
 {
     /// <summary>An empty manifest; add at least one source before creating a plug-in.</summary>
     public Manifest() { }

@@ -29,6 +29,13 @@ internal sealed unsafe class PluginHandle : SafeHandle
 
     public override bool IsInvalid => handle == IntPtr.Zero;
 
+    /// <summary>
+    /// Calls that returned on this instance (counted under the plug-in's lock). libextism
+    /// instantiates the main module lazily in the first one, so a failure of that call may come
+    /// from the module's start function or <c>_initialize</c> (RuntimeImportFailures).
+    /// </summary>
+    internal long CallsFinished;
+
     /// <summary>The runtime's id of this instance (the UUID libextism prints in its log lines).</summary>
     internal Guid Id { get; }
 
@@ -82,6 +89,9 @@ internal sealed unsafe class CompiledPluginHandle : SafeHandle
 
     /// <summary>The native pointer, for callers that hold a reference (<see cref="SafeHandle.DangerousAddRef"/>) on this handle.</summary>
     internal NativeCompiledPlugin* Pointer => (NativeCompiledPlugin*)handle;
+
+    /// <summary>Creations from this code that overran their bound and still run (BoundedCreation); changed with Interlocked.</summary>
+    internal int AbandonedCreations;
 
     public override bool IsInvalid => handle == IntPtr.Zero;
 

@@ -58,6 +58,14 @@ internal static unsafe class CallOutcome
             string text = message.Length == 0 ? $"Plug-in function '{functionName}' set an empty error message (code {rc})." : message;
             return new ExtismException(text, ExtismErrorKind.GuestError, rc);
         }
+        // rc -1 with only a wasm backtrace and no failed host function of ours: one of libextism's
+        // own imports returned an error (its "Caused by" layer is not in the error string), or,
+        // on an instance's first call, its lazy instantiation failed (RuntimeImportFailures).
+        if (rc == -1 && message.StartsWith(BacktracePrefix, StringComparison.Ordinal))
+        {
+            Native.PluginHandle instance = context.Plugin.CurrentInstance;
+            return RuntimeImportFailures.ToException(functionName, message, rc, instance.Id, firstCall: instance.CallsFinished <= 1);
+        }
         return new ExtismException(message, ExtismErrorKind.Unknown, rc);
     }
 
@@ -109,6 +117,11 @@ internal static unsafe class CallOutcome
         ExtismErrorKind.Creation => "creation",
         ExtismErrorKind.Cancelled => "cancelled",
         ExtismErrorKind.InvalidOutput => "invalid_output",
+        ExtismErrorKind.RuntimeImportFailed => "runtime_import_failed",
+        ExtismErrorKind.HttpRequestDenied => "http_request_denied",
+        ExtismErrorKind.HttpRequestFailed => "http_request_failed",
+        ExtismErrorKind.VarStoreFull => "var_store_full",
+        ExtismErrorKind.InvalidHandle => "invalid_handle",
         _ => "unknown",
     };
 }

@@ -3,7 +3,7 @@ using Extism.Sdk.Native;
 namespace Extism.Sdk;
 
 /// <summary>
-/// A plug-in compiled once, from which instances are made cheaply with <see cref="Instantiate"/>,
+/// A plug-in compiled once, from which instances are made cheaply with <see cref="Instantiate()"/>,
 /// from any number of threads at once. Instances share one engine: libextism delivers a timeout
 /// or cancel of one instance to every instance that is mid-call at that moment.
 /// Disposing it does not affect instances already made.
@@ -79,13 +79,33 @@ public sealed unsafe class CompiledPlugin : IDisposable
 
     /// <summary>
     /// Makes a new instance. Imports are linked here, so a missing host function or WASI import
-    /// fails now. The caller owns (and disposes) the returned plug-in. With
+    /// fails now, and every module's wasm start function and <c>_initialize</c> run here. The
+    /// caller owns (and disposes) the returned plug-in. With
     /// <see cref="PluginInitializationOptions.RecycleAfterFailure"/> (the default) it keeps a
     /// reference to this compiled code to heal from, even after this object is disposed.
+    /// The manifest's <see cref="Manifest.Timeout"/> bounds the creation (see <see cref="Instantiate(CancellationToken)"/>).
     /// </summary>
     /// <exception cref="ExtismException">Instantiation failed (<see cref="ExtismErrorKind.Creation"/>).</exception>
+    /// <exception cref="ExtismTimeoutException">The plug-in's start code ran longer than the manifest's timeout.</exception>
     /// <exception cref="ObjectDisposedException">This compiled plug-in was disposed.</exception>
-    public Plugin Instantiate()
+    public Plugin Instantiate() => Instantiate(CancellationToken.None);
+
+    /// <summary>
+    /// Makes a new instance, like <see cref="Instantiate()"/>, giving up when
+    /// <paramref name="cancellationToken"/> fires or the manifest's <see cref="Manifest.Timeout"/>
+    /// passes first (for a creation, at least one second: wasmtime's own instantiation work is
+    /// part of it). libextism cannot interrupt a start function (only a fuel limit ends one), so
+    /// a creation given up on keeps running on a background thread, holding its thread, its store
+    /// and this compiled code until it ends; the instance it may still make is freed. While one
+    /// such creation of this code still runs, further creations from it wait for it to end within
+    /// their own bound and otherwise fail with <see cref="ExtismErrorKind.Creation"/>. A creation with neither bound runs on the calling
+    /// thread, as long as its start code runs.
+    /// </summary>
+    /// <exception cref="ExtismException">Instantiation failed (<see cref="ExtismErrorKind.Creation"/>).</exception>
+    /// <exception cref="ExtismTimeoutException">The plug-in's start code ran longer than the manifest's timeout.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
+    /// <exception cref="ObjectDisposedException">This compiled plug-in was disposed.</exception>
+    public Plugin Instantiate(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         bool referenced = false;
@@ -93,8 +113,9 @@ public sealed unsafe class CompiledPlugin : IDisposable
         {
             // Throws ObjectDisposedException if Dispose won the race since the check above.
             _handle.DangerousAddRef(ref referenced);
-            PluginHandle native = InstanceSource.Instantiate(_handle);
-            InstanceSource? recycleFrom = _recycleAfterFailure ? new InstanceSource(_handle) : null;
+            TimeSpan? timeout = TimeoutKnown ? ManifestTimeout : null;
+            PluginHandle native = InstanceSource.Instantiate(_handle, timeout, cancellationToken);
+            InstanceSource? recycleFrom = _recycleAfterFailure ? new InstanceSource(_handle, timeout) : null;
             Interlocked.Increment(ref _liveInstances);
             return new Plugin(native, this, recycleFrom);
         }

@@ -23,11 +23,13 @@ internal sealed unsafe class InstanceSource : IDisposable
     private bool _released;
     private Dictionary<string, string?>? _config; // merged UpdateConfig changes; null value = key removed
     private bool _httpHeaders;
+    private readonly TimeSpan? _timeout; // the manifest's, which bounds each replacement's creation
 
     /// <summary>Takes a reference on <paramref name="compiled"/>, held until <see cref="Dispose"/>.</summary>
     /// <exception cref="ObjectDisposedException"><paramref name="compiled"/> was disposed already.</exception>
-    internal InstanceSource(CompiledPluginHandle compiled)
+    internal InstanceSource(CompiledPluginHandle compiled, TimeSpan? timeout)
     {
+        _timeout = timeout;
         bool added = false;
         compiled.DangerousAddRef(ref added);
         _compiled = compiled;
@@ -40,7 +42,11 @@ internal sealed unsafe class InstanceSource : IDisposable
     /// Only a fuel limit on libextism before 1.13.0 (no compiled fuel) takes the one-step way,
     /// without self-healing.
     /// </summary>
-    internal static (PluginHandle Native, InstanceSource? RecycleFrom) Create(ReadOnlySpan<byte> wasm, HostFunction[] functions, PluginInitializationOptions options)
+    /// <param name="wasm">The wasm, WAT or manifest JSON to compile.</param>
+    /// <param name="functions">The host functions to link.</param>
+    /// <param name="options">WASI, fuel and self-healing.</param>
+    /// <param name="timeout">The manifest's timeout, which also bounds the instantiation; null when none or unknown.</param>
+    internal static (PluginHandle Native, InstanceSource? RecycleFrom) Create(ReadOnlySpan<byte> wasm, HostFunction[] functions, PluginInitializationOptions options, TimeSpan? timeout)
     {
         if (options.FuelLimit is { } fuel && !LibraryLoader.HasCompiledFuelLimit)
         {
@@ -56,13 +62,24 @@ internal sealed unsafe class InstanceSource : IDisposable
         }
         // Ours only until this method returns: the source (if any) holds its own reference.
         using CompiledPluginHandle compiled = CompiledPlugin.Compile(wasm, functions, options);
-        PluginHandle native = InstanceSource.Instantiate(compiled);
-        return (native, options.RecycleAfterFailure ? new InstanceSource(compiled) : null);
+        PluginHandle native = Instantiate(compiled, timeout);
+        return (native, options.RecycleAfterFailure ? new InstanceSource(compiled, timeout) : null);
     }
 
-    /// <summary>Makes one native instance from compiled code the caller holds a reference on.</summary>
+    /// <summary>
+    /// Makes one native instance from compiled code the caller holds a reference on, within the
+    /// manifest's <paramref name="timeout"/>, <paramref name="token"/> and the thread's creation
+    /// bound (BoundedCreation.cs: the modules' start functions run here).
+    /// </summary>
     /// <exception cref="ExtismException">libextism could not instantiate it (<see cref="ExtismErrorKind.Creation"/>).</exception>
-    internal static PluginHandle Instantiate(CompiledPluginHandle compiled)
+    /// <exception cref="ExtismTimeoutException">The creation overran the manifest's timeout.</exception>
+    /// <exception cref="OperationCanceledException">A token fired while waiting.</exception>
+    internal static PluginHandle Instantiate(CompiledPluginHandle compiled, TimeSpan? timeout, CancellationToken token = default)
+        => BoundedCreation.Run(compiled, timeout, token);
+
+    /// <summary>Makes one native instance on this thread, however long its start functions run.</summary>
+    /// <exception cref="ExtismException">libextism could not instantiate it (<see cref="ExtismErrorKind.Creation"/>).</exception>
+    internal static PluginHandle InstantiateNow(CompiledPluginHandle compiled)
     {
         byte* error = null;
         NativePlugin* plugin = Interop.extism_plugin_new_from_compiled(compiled.Pointer, &error);
@@ -80,7 +97,7 @@ internal sealed unsafe class InstanceSource : IDisposable
         lock (_gate)
         {
             if (_released) return null;
-            fresh = Instantiate(_compiled);
+            fresh = Instantiate(_compiled, _timeout);
         }
         if (_httpHeaders) Interop.extism_plugin_allow_http_response_headers(fresh);
         if (_config is { Count: > 0 } config)

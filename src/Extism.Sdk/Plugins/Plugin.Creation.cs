@@ -13,7 +13,7 @@ public sealed unsafe partial class Plugin
         CheckFuel(options.FuelLimit);
         // Byte sources go to libextism by address: pinned until the native constructor returns.
         using var pins = new ManifestJson.PinScope();
-        return InstanceSource.Create(ManifestJson.SerializeForNative(manifest, pins), functions, options);
+        return InstanceSource.Create(ManifestJson.SerializeForNative(manifest, pins), functions, options, manifest.EffectiveTimeout);
     }
 
     private static (PluginHandle, InstanceSource?) CreateFromBytes(ReadOnlySpan<byte> wasm, HostFunction[] functions, PluginInitializationOptions options)
@@ -21,7 +21,7 @@ public sealed unsafe partial class Plugin
         LibraryLoader.EnsureLoaded();
         if (wasm.IsEmpty) throw new ArgumentException("The wasm bytes are empty.", nameof(wasm));
         CheckFuel(options.FuelLimit);
-        return InstanceSource.Create(wasm, functions, options);
+        return InstanceSource.Create(wasm, functions, options, timeout: null); // a manifest inside the bytes is not parsed here
     }
 
     private static void CheckFuel(long? fuelLimit)

@@ -100,7 +100,7 @@ public sealed unsafe partial class Plugin : IDisposable
     {
     }
 
-    /// <summary>Wraps a new native instance; <paramref name="source"/> is set for instances made by <see cref="CompiledPlugin.Instantiate"/>.</summary>
+    /// <summary>Wraps a new native instance; <paramref name="source"/> is set for instances made by <see cref="CompiledPlugin.Instantiate()"/>.</summary>
     // Host-function definitions need no reference here: each registration's GCHandle keeps its
     // definition alive until libextism frees the native function.
     internal Plugin(PluginHandle native, CompiledPlugin? source, InstanceSource? recycleFrom)
@@ -142,7 +142,7 @@ public sealed unsafe partial class Plugin : IDisposable
     /// </summary>
     internal bool InterruptCanReachAnotherInstance => _recycleFrom is not null || SharesEngine;
 
-    /// <summary>Made by <see cref="CompiledPlugin.Instantiate"/>: its engine is (or was) shared with any siblings.</summary>
+    /// <summary>Made by <see cref="CompiledPlugin.Instantiate()"/>: its engine is (or was) shared with any siblings.</summary>
     internal bool FromCompiledPlugin => _source is not null;
 
     /// <summary>The native instance in use. Changes only under the plug-in's lock, between calls.</summary>
@@ -220,6 +220,7 @@ public sealed unsafe partial class Plugin : IDisposable
                 if (!ReferenceEquals(_context.Memory, memory)) _context.Memory = memory;
                 // 3. The native call.
                 int rc = Invoke(plugin, name.Span, input, context, cancellationToken);
+                native.CallsFinished++; // under the lock; CallOutcome tells a first call's lazy instantiation apart
                 byte* error = Interop.extism_plugin_error(plugin);
                 // 4. The outcome: the call's result is known here (success, or the exception it is).
                 LastCallLeftInstanceUnusable = false;

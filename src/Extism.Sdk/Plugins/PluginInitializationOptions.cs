@@ -1,7 +1,7 @@
 namespace Extism.Sdk;
 
 /// <summary>How a plug-in is created: WASI on or off, and an optional fuel limit per call.</summary>
-public class PluginInitializationOptions
+public partial class PluginInitializationOptions
 {
     /// <summary>Give the plug-in WASI (files from <see cref="Manifest.AllowedPaths"/>, clocks, random). Off by default.</summary>
     public bool WithWasi { get; set; }

@@ -16,6 +16,12 @@ internal static unsafe class ProcessLogging
     private static readonly object s_loggingGate = new();
     private static string? s_loggingConfiguration;
     private static bool s_customLogging;
+    // Entries the SDK drained to find a failed call's cause (RuntimeImportFailures), kept in order
+    // for the application's next drain; s_drainGate orders both drains. Capped so that a process
+    // that never drains does not grow without bound here (libextism's own buffer still does).
+    private static readonly object s_drainGate = new();
+    private static readonly Queue<string> s_pending = new();
+    private const int MaxPending = 10_000;
     [ThreadStatic] private static LoggingSink? t_sink;
     [ThreadStatic] private static Exception? t_sinkError;
 
@@ -51,7 +57,22 @@ internal static unsafe class ProcessLogging
         t_sinkError = null;
         try
         {
-            Interop.extism_log_drain(&DrainOne);
+            lock (s_drainGate)
+            {
+                // Entries the SDK read first, then the rest, in libextism's order.
+                while (s_pending.TryDequeue(out string? line))
+                {
+                    try
+                    {
+                        callback(line);
+                    }
+                    catch (Exception e)
+                    {
+                        t_sinkError ??= e;
+                    }
+                }
+                Interop.extism_log_drain(&DrainOne);
+            }
         }
         finally
         {
@@ -60,6 +81,44 @@ internal static unsafe class ProcessLogging
         Exception? error = t_sinkError;
         t_sinkError = null;
         if (error is not null) throw new InvalidOperationException($"The logging sink threw: {error.Message}", error);
+    }
+
+    /// <summary>
+    /// The root cause libextism logged for the call to <paramref name="functionName"/> that just
+    /// failed on instance <paramref name="instanceId"/>, or null when custom logging is off (the
+    /// only sink the SDK can read) or the entry is not there. Reads libextism's buffer into the
+    /// pending queue, so the application's next <see cref="DrainCustomLogs"/> still gets every line.
+    /// Called on the failure path only, after the call returned (the entry is written before).
+    /// </summary>
+    internal static string? TakeCallFailureCause(Guid instanceId, string functionName)
+    {
+        if (!Volatile.Read(ref s_customLogging) || IsDraining) return null;
+        string marker = $"call to {functionName} encountered an error:";
+        string field = $"plugin=\"{instanceId}\"";
+        LoggingSink? outer = t_sink;
+        t_sink = static line =>
+        {
+            if (s_pending.Count >= MaxPending) s_pending.Dequeue();
+            s_pending.Enqueue(line);
+        };
+        try
+        {
+            lock (s_drainGate)
+            {
+                Interop.extism_log_drain(&DrainOne);
+                string? found = null;
+                foreach (string line in s_pending)
+                {
+                    if (line.Contains(marker, StringComparison.Ordinal) && line.Contains(field, StringComparison.Ordinal)) found = line; // the last one is this call's
+                }
+                return found is null ? null : RuntimeImportFailures.RootCause(found, instanceId);
+            }
+        }
+        finally
+        {
+            t_sink = outer;
+            t_sinkError = null;
+        }
     }
 
     /// <summary>True while this thread is inside a log drain, where calling libextism would deadlock.</summary>

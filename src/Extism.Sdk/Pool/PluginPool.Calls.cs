@@ -171,7 +171,7 @@ public sealed partial class PluginPool
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested(); // before touching (and then discarding) an instance
-                Plugin plugin = EnsureInstance(entry);
+                Plugin plugin = EnsureInstance(entry, cancellationToken, Stopwatch.GetTimestamp());
                 if (interruptions == 0) telemetry = ExtismTelemetry.StartCall(functionName, plugin);
                 long started = Stopwatch.GetTimestamp();
                 try

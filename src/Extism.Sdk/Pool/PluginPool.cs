@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Extism.Sdk.Diagnostics;
 
 namespace Extism.Sdk;
@@ -178,8 +179,9 @@ public sealed partial class PluginPool : IDisposable
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         long started = PoolTelemetry.StartRent();
+        long waitStarted = Stopwatch.GetTimestamp();
         if (!_slots.Wait(_rentTimeoutMs, cancellationToken)) throw RentTimedOut();
-        Entry entry = TakeEntry();
+        Entry entry = TakeEntry(cancellationToken, waitStarted);
         _telemetry.Rented(started);
         return entry;
     }
@@ -188,18 +190,26 @@ public sealed partial class PluginPool : IDisposable
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         long started = PoolTelemetry.StartRent();
+        long waitStarted = Stopwatch.GetTimestamp();
         if (!await _slots.WaitAsync(_rentTimeoutMs, cancellationToken).ConfigureAwait(false)) throw RentTimedOut();
-        Entry entry = TakeEntry();
+        Entry entry = TakeEntry(cancellationToken, waitStarted);
         _telemetry.Rented(started);
         return entry;
     }
+
+    private TimeoutException CreationTimedOut() => new(
+        $"No instance of this PluginPool was ready within {TimeSpan.FromMilliseconds(_rentTimeoutMs)} (its RentTimeout): creating one took longer " +
+        "(a start function or _initialize that does not return). The creation was abandoned and runs on in the background until it ends; " +
+        "a fuel limit ends it.");
 
     private TimeoutException RentTimedOut() => new(
         $"No instance of this PluginPool became free within {TimeSpan.FromMilliseconds(_rentTimeoutMs)}: all {MaxSize} (its MaxSize) were in use. " +
         "Raise PluginPoolOptions.MaxSize or RentTimeout, or return leases sooner.");
 
     /// <summary>Turns a permit into a ready entry; on failure gives the permit back.</summary>
-    private Entry TakeEntry()
+    /// <param name="cancellationToken">The renter's token, which also bounds a creation it waits for.</param>
+    /// <param name="waitStarted">When the renter started waiting (Stopwatch timestamp): RentTimeout counts from there.</param>
+    private Entry TakeEntry(CancellationToken cancellationToken, long waitStarted)
     {
         if (IsDisposed)
         {
@@ -221,7 +231,7 @@ public sealed partial class PluginPool : IDisposable
                 entry = new Entry();
                 Track(entry);
             }
-            EnsureInstance(entry);
+            EnsureInstance(entry, cancellationToken, waitStarted);
             return entry;
         }
         catch
@@ -232,11 +242,21 @@ public sealed partial class PluginPool : IDisposable
         }
     }
 
-    /// <summary>The entry's instance, creating it when the slot has none (new slot, or replaced after a failure).</summary>
-    private Plugin EnsureInstance(Entry entry)
+    /// <summary>
+    /// The entry's instance, creating it when the slot has none (new slot, or replaced after a
+    /// failure). A creation stops at the caller's token and RentTimeout (counted from
+    /// <paramref name="waitStarted"/>) like a wait for a free instance does, though libextism cannot
+    /// stop a start function that never returns (BoundedCreation.cs).
+    /// </summary>
+    private Plugin EnsureInstance(Entry entry, CancellationToken cancellationToken, long waitStarted)
     {
         if (entry.Instance is { } existing) return existing;
-        Plugin created = CreateInstance(entry);
+        long deadline = _rentTimeoutMs < 0 ? 0 : waitStarted + _rentTimeoutMs * Stopwatch.Frequency / 1000;
+        Plugin created;
+        using (BoundedCreation.Enter(cancellationToken, deadline, CreationTimedOut))
+        {
+            created = CreateInstance(entry);
+        }
         entry.Instance = created;
         int live = Interlocked.Increment(ref _live);
         for (int peak = Volatile.Read(ref _peak); live > peak; peak = Volatile.Read(ref _peak))

@@ -203,12 +203,18 @@ public sealed partial class PluginRegistry : IDisposable
             await ReserveModuleAsync(module).ConfigureAwait(false);
             reserved = true;
             var pluginOptions = definition.Options ?? new PluginInitializationOptions();
+            Manifest? manifestToCompile = definition.Manifest;
+            if (_options.Untrusted)
+            {
+                manifestToCompile = UntrustedDefaults.FillUnset(manifestToCompile ?? new Manifest(new ByteArrayWasmSource(definition.Wasm.ToArray(), name: null)));
+                pluginOptions = UntrustedDefaults.FillUnset(definition.Options);
+            }
             CompiledPlugin compiled;
             await _compilations.WaitAsync(_disposing.Token).ConfigureAwait(false);
             started = Stopwatch.GetTimestamp(); // the metric is the compilation itself, not the waits before it
             try
             {
-                compiled = definition.Manifest is { } manifest
+                compiled = manifestToCompile is { } manifest
                     ? new CompiledPlugin(manifest, definition.Functions ?? [], pluginOptions)
                     : new CompiledPlugin(definition.Wasm.Span, definition.Functions ?? [], pluginOptions);
             }

@@ -79,6 +79,16 @@ public sealed class PluginRegistryOptions
     /// <summary>Settings of wasmtime's on-disk compilation cache (warm restarts). Null leaves the process environment alone.</summary>
     public CompilationCacheOptions? CompilationCache { get; set; }
 
+    /// <summary>
+    /// Treat every resolved plug-in as code you do not trust: whatever its definition leaves unset
+    /// takes the values of <see cref="Manifest.Untrusted"/> (2-second timeout, 16 MiB of memory
+    /// growth, 64 KiB of vars, 1 MiB of HTTP response) and <see cref="PluginInitializationOptions.Untrusted"/>
+    /// (WASI off when the definition has no options, a fuel limit of 5×10^9 per call); what the definition
+    /// sets (hosts, paths, a timeout, limits, WASI, fuel) is kept. A definition of wasm bytes gets an
+    /// untrusted manifest around them. The resolver's objects are not changed. Default false.
+    /// </summary>
+    public bool Untrusted { get; set; }
+
     /// <summary>Memory the budget counts for a compiled plug-in of <paramref name="codeBytes"/> bytes: <see cref="ModuleMemoryBase"/> + <see cref="ModuleMemoryPerCodeByte"/> × size.</summary>
     public long EstimateModuleMemory(long codeBytes) => ModuleMemoryBase + (long)(ModuleMemoryPerCodeByte * codeBytes);
 
