@@ -169,8 +169,8 @@ def main():
 
     if a.update:
         stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
-        note = (f"# Last measured: {stamp}, {a.runs} rounds of build/count-instructions.sh --update-budgets, "
-                f"libextism {a.version}, {a.arch}.")
+        note = (f"# Last measured: {stamp}, {a.runs} rounds of build/count-instructions.sh --update-budgets "
+                f"(each floor in {len(values('noop-raw'))} processes), libextism {a.version}, {a.arch}.")
         # The old note, with any lines it runs on to, goes up to the column heading.
         starts = [i for i, h in enumerate(header) if h.startswith("# Last measured:")]
         if starts:
