@@ -3,7 +3,8 @@
 # BenchmarkDotNet suite (tests/Extism.Sdk.Benchmarks) on this machine in one go, then prints one
 # table: case, C ns/op, C# ns/op, ratio C#/C, the paired ratios against C and against the official
 # Extism .NET SDK (median and min-max over repeated runs), managed bytes allocated per op
-# (BenchmarkDotNet's figure and an exact per-thread count), target.
+# (BenchmarkDotNet's figure and an exact per-thread count), target; then the telemetry table
+# (--telemetry) and the pool isolation table (--pool-default, --pool-memory).
 #
 #   build/bench.sh            full run (a few minutes)
 #   build/bench.sh --quick    smoke run: few short iterations, a few minutes when warm
@@ -15,8 +16,8 @@
 # Anything else goes to BenchmarkDotNet (e.g. --filter '*Echo*').
 # It fails only when something does not build or run; a missed target is reported, never fatal
 # (timings on a shared machine are not a pass/fail signal).
-# Results: artifacts/bench/<mode>-<UTC time>/ (git-ignored): results.txt (the table),
-# c.tsv, the BenchmarkDotNet reports (bdn/results/*-report-brief.json is what the table reads).
+# Results: artifacts/bench/<mode>-<UTC time>/ (git-ignored): results.txt (the tables),
+# c.tsv, telemetry.tsv, pool-default.tsv, pool-memory.tsv, the BenchmarkDotNet reports (bdn/results/*-report-brief.json is what the table reads).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -105,6 +106,15 @@ for ((i = 1; i <= runs; i++)); do
   dotnet "$dll" --paired "$build_dir/libbenchc.so" "${quick_flag[@]}" >"$out/paired-$i.tsv"
   paired_files+=("$out/paired-$i.tsv")
 done
+
+# What telemetry costs (idle and listening, against the path with its telemetry step skipped) and
+# the measurement behind the pool's isolation default: calls/s from 1, 2 and all cores for both
+# isolation modes, and the resident memory one more instance adds (each in a fresh process).
+echo "== telemetry cost (--telemetry)" >&2
+dotnet "$dll" --telemetry "${quick_flag[@]}" >"$out/telemetry.tsv"
+echo "== pool isolation default (--pool-default, --pool-memory)" >&2
+dotnet "$dll" --pool-default "${quick_flag[@]}" >"$out/pool-default.tsv"
+for isolation in shared per-engine; do dotnet "$dll" --pool-memory "$isolation"; done >"$out/pool-memory.tsv"
 
 echo "== running BenchmarkDotNet ($mode); log: $out/bdn.log" >&2
 if ! dotnet "$dll" "${quick_flag[@]}" --artifacts "$out/bdn" "${bdn_args[@]}" >"$out/bdn.log" 2>&1; then
@@ -307,5 +317,33 @@ if not off_ratio:
 print("targets missed: " + (", ".join(missed) if missed else "none"))
 if mode == "quick":
     print("quick mode: few, short samples; ratios are rough (judge targets on a full run)")
+PY
+# The two side tables, after the main one, in the same results file.
+python3 - "$out/telemetry.tsv" "$out/pool-default.tsv" "$out/pool-memory.tsv" <<'PY' | tee -a "$out/results.txt"
+import sys
+
+def table(title, header, rows, note):
+    rows = [header] + rows
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    print()
+    print(title)
+    for i, r in enumerate(rows):
+        print("  ".join([r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:])]).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    print(note)
+
+def rows(path):
+    return [line.rstrip("\n").split("\t") for line in open(path) if line.strip() and not line.startswith("#")]
+
+table("telemetry (--telemetry): ns per call, this thread's CPU time, medians of alternating batches",
+      ["case", "untraced ns", "idle ns", "listening ns", "idle/untraced", "listening/idle"], rows(sys.argv[1]),
+      "untraced: the telemetry step skipped; idle: nobody listening (what every user pays); listening: a MeterListener and an ActivityListener on everything")
+pool = rows(sys.argv[2])
+memory = {r[0]: r[2] for r in rows(sys.argv[3])}
+table("pool isolation (--pool-default): count_vowels 4 KiB, calls/s (wall clock, medians of alternating 1 s rounds)",
+      ["isolation", "threads", "calls/s", "x of 1 thread", "KiB per instance"],
+      [r + [memory.get(r[0], "-")] for r in pool],
+      "KiB per instance: resident memory one more instance adds (--pool-memory, a pool of 8 in a fresh process)")
 PY
 echo "results: $out/results.txt" >&2

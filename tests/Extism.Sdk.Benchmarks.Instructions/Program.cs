@@ -1,110 +1,81 @@
-#if OFFICIAL_SDK
-extern alias official;
-#endif
-using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 using Extism.Sdk;
-using Extism.Sdk.Benchmarks;
-using Extism.Sdk.Native;
-#if OFFICIAL_SDK
-using O = official::Extism.Sdk;
-using ONative = official::Extism.Sdk.Native;
-#endif
+using Extism.Sdk.Benchmarks.Instructions;
 
-// Usage: <mode> <calls> [<host calls per call>] <plug-in directory>
-// Runs one case a fixed number of times and prints a checksum; build/count-instructions.sh runs
-// it twice per case with different counts under callgrind and divides the difference, so that
-// start-up and plug-in creation cancel out.
+// Usage: <mode> <calls> <host calls per call> <plug-in directory>
+// Makes one case, warms it up outside the measured window, then runs it <calls> times inside
+// Window.Measured, the one method build/count-instructions.sh has callgrind count (toggle-collect):
+// start-up, plug-in creation and the first calls are never counted, so their random variation
+// (libextism seeds its hash maps per process) does not leak into the per-call figure.
 if (args is ["version"])
 {
     Console.WriteLine(ExtismRuntime.Version);
     return 0;
 }
-if (args.Length < 3)
+if (args is ["modes"])
 {
-    Console.Error.WriteLine("usage: <mode> <calls> [<host calls per call>] <plug-in directory>; modes: " + string.Join(", ", Cases.Modes));
+    Console.WriteLine(string.Join(' ', Cases.Modes));
+    return 0;
+}
+if (args.Length != 4)
+{
+    Console.Error.WriteLine("usage: <mode> <calls> <host calls per call> <plug-in directory>; modes: " + string.Join(", ", Cases.Modes));
     return 2;
 }
 string mode = args[0];
 int calls = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
-ulong hostCalls = args.Length > 3 ? ulong.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0;
-string plugins = args[^1];
-long sum = Cases.Run(mode, calls, hostCalls, plugins);
+ulong hostCalls = ulong.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
+using Case c = Cases.Create(mode, hostCalls, args[3], Regression.For(mode));
+long sum = c.Loop(Math.Min(calls, 20));
+// The window starts from an empty nursery, so the rows that allocate meet the same number of
+// collections inside it in every process.
+GC.Collect();
+GC.WaitForPendingFinalizers();
+GC.Collect();
+sum += Window.Measured(c, calls);
 Console.WriteLine($"{mode}\t{calls}\t{hostCalls}\t{sum}");
 return 0;
 
-internal static unsafe class Cases
+namespace Extism.Sdk.Benchmarks.Instructions
 {
-    public static readonly string[] Modes =
-    [
-        "noop-raw", "noop-sdk", "noop-official",
-        "host-floor", "host-frommethod", "host-extismfunction", "host-official-frommethod", "host-official-extismfunction",
-    ];
-
-    public static long Run(string mode, int calls, ulong hostCalls, string plugins)
+    /// <summary>One row of the count: a plug-in made once, and a loop of calls on it.</summary>
+    internal abstract class Case : IDisposable
     {
-        byte[] echo = File.ReadAllBytes(Path.Combine(plugins, "echo.wasm"));
-        byte[] loop = File.ReadAllBytes(Path.Combine(plugins, "host_loop.wasm"));
-        byte[] n = BitConverter.GetBytes(hostCalls);
-        long sum = 0;
-        switch (mode)
-        {
-            case "noop-raw":
-            {
-                using var raw = new RawNoop(Path.Combine(plugins, "echo.wasm"));
-                for (int i = 0; i < calls; i++) sum += raw.Call();
-                return sum;
-            }
-            case "noop-sdk":
-            {
-                using var plugin = new Plugin(echo, [], withWasi: false);
-                for (int i = 0; i < calls; i++) sum += plugin.Call("noop", ReadOnlySpan<byte>.Empty).Length;
-                return sum;
-            }
-            case "host-floor":
-            {
-                using var raw = new RawHostLoop(Path.Combine(plugins, "host_loop.wasm"));
-                for (int i = 0; i < calls; i++) sum += raw.Loop(hostCalls);
-                return sum;
-            }
-            case "host-frommethod":
-            case "host-extismfunction":
-            {
-                using HostFunction f = mode == "host-frommethod"
-                    ? HostFunction.FromMethod<long, long>("add_one", null, static (_, v) => v + 1)
-                    : new HostFunction("add_one", [ExtismValType.I64], [ExtismValType.I64], null, static (_, i, o) => o[0].v.i64 = i[0].v.i64 + 1);
-                using var plugin = new Plugin(loop, [f], withWasi: false);
-                for (int i = 0; i < calls; i++) sum += plugin.Call("loop", n, 0, static (span, _) => BitConverter.ToInt64(span), default);
-                return sum;
-            }
-#if OFFICIAL_SDK
-            case "noop-official":
-            {
-                using var plugin = new O.Plugin(echo, [], withWasi: false);
-                for (int i = 0; i < calls; i++) sum += plugin.Call("noop", ReadOnlySpan<byte>.Empty).Length;
-                return sum;
-            }
-            case "host-official-frommethod":
-            case "host-official-extismfunction":
-            {
-                O.HostFunction f = mode == "host-official-frommethod"
-                    ? O.HostFunction.FromMethod<long, long>("add_one", null!, static (_, v) => v + 1)
-                    : new O.HostFunction("add_one", [ONative.ExtismValType.I64], [ONative.ExtismValType.I64], null,
-                        static (_, i, o) => o[0].v.i64 = i[0].v.i64 + 1);
-                using var plugin = new O.Plugin(loop, [f], withWasi: false);
-                for (int i = 0; i < calls; i++) sum += BitConverter.ToInt64(plugin.Call("loop", n));
-                return sum;
-            }
-#endif
-            default:
-                throw new ArgumentException($"unknown or unavailable mode '{mode}' (modes: {string.Join(", ", Modes)}; the official ones need the official SDK's source)");
-        }
+        /// <summary>Makes <paramref name="calls"/> calls; returns a checksum so that nothing is optimised away.</summary>
+        public abstract long Loop(int calls);
+
+        public abstract void Dispose();
     }
 
-    static Cases()
+    internal static class Window
     {
-        // The official SDK's [DllImport("extism")] resolves to the very file our loader uses.
-#if OFFICIAL_SDK
-        NativeLibrary.SetDllImportResolver(typeof(O.Plugin).Assembly, (name, _, _) => name == "extism" ? RawExports.Library : 0);
-#endif
+        /// <summary>
+        /// The measured window. Its symbol (…Instructions_Window__Measured) is what count-instructions.sh
+        /// passes to callgrind's --toggle-collect; it must stay a real, non-inlined method.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public static long Measured(Case c, int calls) => c.Loop(calls);
+    }
+
+    /// <summary>
+    /// A deliberate regression for proving the gate (count-instructions.sh --regress MODE sets
+    /// EXTISM_INSTRUCTIONS_REGRESS=MODE): that mode's SDK call, or host call for the host modes,
+    /// takes a lock and allocates on every call, as a careless change to the call path would.
+    /// It lives in this harness, never in the SDK, so no regression has to be committed to show it.
+    /// </summary>
+    internal sealed class Regression
+    {
+        private readonly object _gate = new();
+        private object? _sink;
+
+        public static Regression? For(string mode) =>
+            Environment.GetEnvironmentVariable("EXTISM_INSTRUCTIONS_REGRESS") == mode ? new Regression() : null;
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public void Hit()
+        {
+            lock (_gate) _sink = new object();
+            GC.KeepAlive(_sink);
+        }
     }
 }

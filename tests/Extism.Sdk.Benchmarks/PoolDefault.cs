@@ -17,6 +17,7 @@ internal static class PoolDefault
         int[] threadCounts = new[] { 1, 2, Environment.ProcessorCount }.Distinct().ToArray();
         int rounds = quick ? 3 : 7;
         Console.WriteLine("# isolation\tthreads\tcalls_per_s\tx_of_1_thread");
+        double shared1 = 0, perEngine1 = 0;
         foreach (int threads in threadCounts)
         {
             using var shared = Pool(PluginPoolIsolation.SharedEngine, threads);
@@ -30,8 +31,9 @@ internal static class PoolDefault
                 if (r % 2 == 0) { s.Add(Rate(shared, threads, text, 1)); p.Add(Rate(perEngine, threads, text, 1)); }
                 else { p.Add(Rate(perEngine, threads, text, 1)); s.Add(Rate(shared, threads, text, 1)); }
             }
-            Console.WriteLine($"SharedEngine\t{threads}\t{Median(s):0}");
-            Console.WriteLine($"EnginePerInstance\t{threads}\t{Median(p):0}");
+            if (threads == 1) (shared1, perEngine1) = (Median(s), Median(p));
+            Console.WriteLine($"SharedEngine\t{threads}\t{Median(s):0}\t{Median(s) / shared1:0.00}");
+            Console.WriteLine($"EnginePerInstance\t{threads}\t{Median(p):0}\t{Median(p) / perEngine1:0.00}");
         }
         return 0;
     }
