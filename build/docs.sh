@@ -5,7 +5,7 @@
 #      prints something else fails here;
 #   2. builds the DocFX site (docs/docfx.json: guides + API reference from the XML docs of
 #      src/*) with warnings as errors, so a broken link, include or cross-reference fails.
-# Output: artifacts/docs/site. Options: --update (rewrite the expected outputs, then review the
+# Output: artifacts/docs/site, and artifacts/docs/screenshots when chromium is installed. Options: --update (rewrite the expected outputs, then review the
 # diff), --serve (serve the built site on http://127.0.0.1:8080).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,5 +33,12 @@ dotnet tool restore >/dev/null
 rm -f docs/api/*.yml docs/api/.manifest
 dotnet docfx docs/docfx.json --warningsAsErrors
 echo "docs: built artifacts/docs/site in $((SECONDS - start)) s"
+
+# Screenshots in a real browser (artifacts/docs/screenshots) when Chromium is installed.
+if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+  build/docs-screenshots.sh
+else
+  echo "docs: no chromium, screenshots skipped (apt-get install chromium)"
+fi
 
 if [[ -n "$serve" ]]; then dotnet docfx serve artifacts/docs/site --hostname 127.0.0.1 --port 8080; fi

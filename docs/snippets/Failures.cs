@@ -7,10 +7,14 @@ internal static class Failures
     public static Task RunAsync()
     {
         // <kinds>
-        var manifest = new Manifest(new PathWasmSource("outcomes.wasm")) { Timeout = TimeSpan.FromMilliseconds(200) };
+        var manifest = new Manifest(new PathWasmSource("outcomes.wasm"))
+        {
+            Timeout = TimeSpan.FromMilliseconds(200),
+        };
         using var plugin = new Plugin(manifest, [], withWasi: false);
 
-        foreach (string export in new[] { "fail_with_message", "trap", "spin", "no_such_export" })
+        string[] exports = ["fail_with_message", "trap", "spin", "no_such_export"];
+        foreach (string export in exports)
         {
             try
             {

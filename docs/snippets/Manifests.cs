@@ -9,10 +9,13 @@ internal static class Manifests
         // <locked-down>
         var manifest = new Manifest(new PathWasmSource("count_vowels.wasm"))
         {
-            Timeout = TimeSpan.FromSeconds(1),          // a call running longer is interrupted
-            MemoryOptions = new MemoryOptions { MaxPages = 16 }, // 16 x 64 KiB of linear memory
-            AllowedHosts = [],                           // no HTTP from the guest
-            AllowedPaths = new Dictionary<string, string>(), // no files
+            // A call running longer is interrupted (ExtismTimeoutException).
+            Timeout = TimeSpan.FromSeconds(1),
+            // At most 16 x 64 KiB of linear memory.
+            MemoryOptions = new MemoryOptions { MaxPages = 16 },
+            // No HTTP and no files: the defaults, spelled out.
+            AllowedHosts = [],
+            AllowedPaths = new Dictionary<string, string>(),
         };
         using var plugin = new Plugin(manifest, [], withWasi: false);
         Console.WriteLine(plugin.Call("count_vowels", "Hello, World!"));
