@@ -6,7 +6,7 @@ namespace Extism.Sdk.Generators.Tests;
 // EXTISM134 in a file of its own (the rest of DiagnosticTests is being migrated separately).
 public sealed partial class DiagnosticTests
 {
-    private const string MinimalSchema = "version: v1-draft\nexports:\n  greet:\n    input: { type: string, contentType: text/plain }\n    output: { type: string, contentType: text/plain }\n";
+    private const string MinimalSchema = "version: v1-draft\nexports:\n  greet:\n    input: { type: string, contentType: \"text/plain; charset=utf-8\" }\n    output: { type: string, contentType: \"text/plain; charset=utf-8\" }\n";
 
     /// <summary>No RootNamespace key at all is what a project sees without Extism.Sdk.Generators.props.</summary>
     [Fact]
