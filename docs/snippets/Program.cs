@@ -13,6 +13,7 @@ var snippets = new (string Name, Func<Task> Run)[]
     ("failures", Failures.RunAsync),
     ("concurrency", Concurrency.RunAsync),
     ("manifests", Manifests.RunAsync),
+    ("registry", Registry.RunAsync),
 };
 
 bool update = args.Contains("--update");
