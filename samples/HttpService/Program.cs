@@ -23,8 +23,10 @@ var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args 
 int port = int.TryParse(Environment.GetEnvironmentVariable("PORT"), out int p) ? p : 5088;
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
 
+// <register>
 builder.Services.AddExtismPlugin("vowels", builder.Configuration.GetSection("Extism:Plugins:vowels"));
 builder.Services.AddHealthChecks().AddExtismPlugin("vowels");
+// </register>
 
 bool telemetry = builder.Configuration.GetValue<bool>("Telemetry:Enabled");
 if (telemetry)

@@ -42,10 +42,11 @@ public static class ExtismServiceCollectionExtensions
     /// configuration source that reloads) reloads the plug-in, as a change of its wasm file does; a
     /// change that does not validate or compile is logged and the running code stays.
     /// </summary>
-    /// <inheritdoc cref="AddExtismPlugin(IServiceCollection, string, Action{ExtismPluginOptions})"/>
     /// <param name="services">The service collection.</param>
     /// <param name="name">The plug-in's name: its service key, its pool's name in metrics, its options name.</param>
     /// <param name="configuration">The plug-in's section.</param>
+    /// <returns>A builder for host functions taken from services.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or already registered.</exception>
     public static ExtismPluginBuilder AddExtismPlugin(this IServiceCollection services, string name, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);

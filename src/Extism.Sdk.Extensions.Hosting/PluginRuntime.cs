@@ -165,6 +165,13 @@ internal sealed partial class PluginRuntime : IDisposable
 
     private bool TryReload(ExtismPluginOptions options)
     {
+        // Checked here rather than left to libextism, whose answer for non-wasm bytes comes from
+        // its WAT parser and does not say that the file is not a module.
+        if (WasmBytesCheck.Problem(options.Manifest!) is { } notWasm)
+        {
+            Failed(notWasm, null);
+            return false;
+        }
         try
         {
             int generation = Pool.Reload(options.Manifest!, _functions, PluginOptions(options));

@@ -38,8 +38,13 @@ public sealed class ContractsGenerator : IIncrementalGenerator
             spc.AddSource(result.Type.HintName + ".ExtismClient.g.cs", SourceText.From(ClientSource.Emit(result.Type, result.InterfaceName!, result.Methods.Items), System.Text.Encoding.UTF8));
         });
 
-        IncrementalValueProvider<string?> rootNamespace = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
-            options.GlobalOptions.TryGetValue("build_property.RootNamespace", out string? ns) && !string.IsNullOrWhiteSpace(ns) ? ns : null);
+        // Visible: the key exists at all. MSBuild always sets RootNamespace, so a missing key means
+        // the CompilerVisibleProperty lines of Extism.Sdk.Generators.props were not imported (and
+        // the ExtismInterface metadata line, which comes with them, is missing too).
+        IncrementalValueProvider<(bool Visible, string? Namespace)> rootNamespace = context.AnalyzerConfigOptionsProvider.Select(static (options, _) =>
+            options.GlobalOptions.TryGetValue("build_property.RootNamespace", out string? ns)
+                ? (true, string.IsNullOrWhiteSpace(ns) ? null : ns)
+                : (false, (string?)null));
 
         IncrementalValuesProvider<Xtp.XtpFile> schemas = context.AdditionalTextsProvider
             .Where(static text => Xtp.XtpFile.IsSchemaPath(text.Path))
@@ -50,7 +55,12 @@ public sealed class ContractsGenerator : IIncrementalGenerator
                 return new Xtp.XtpFile(pair.Left.Path, pair.Left.GetText(ct)?.ToString() ?? "", string.IsNullOrWhiteSpace(name) ? null : name);
             });
 
-        context.RegisterSourceOutput(schemas.Combine(rootNamespace), static (spc, pair) => Xtp.XtpSource.Generate(spc, pair.Left, pair.Right));
+        context.RegisterSourceOutput(schemas.Combine(rootNamespace), static (spc, pair) =>
+        {
+            if (!pair.Right.Visible)
+                spc.ReportDiagnostic(Diagnostic.Create(Diagnostics.PropsNotImported, Location.Create(pair.Left.Path, default, default), pair.Left.Path));
+            Xtp.XtpSource.Generate(spc, pair.Left, pair.Right.Namespace);
+        });
     }
 
     private static void EmitHostFunctions(SourceProductionContext spc, ImmutableArray<HostMethodResult> results)

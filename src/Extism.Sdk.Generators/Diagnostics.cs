@@ -84,6 +84,13 @@ internal static class Diagnostics
         "Invalid XTP interface name",
         "XTP schema '{0}': '{1}' is not a valid C# identifier for the generated interface; set the item's ExtismInterface metadata to a valid name");
 
+    // A warning, not an error: the code still compiles, but in the global namespace and with
+    // the default interface names, which is rarely what the project meant.
+    public static readonly DiagnosticDescriptor PropsNotImported = new("EXTISM134",
+        "Generator properties not visible",
+        "XTP schema '{0}': the generator cannot see the project's RootNamespace or the items' ExtismInterface metadata, so the generated code goes to the global namespace and any ExtismInterface name is ignored; import build/Extism.Sdk.Generators.props next to the generator's ProjectReference (the Extism.Sdk package imports it by itself)",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } = typeof(Diagnostics)
         .GetFields()
         .Where(f => f.FieldType == typeof(DiagnosticDescriptor))

@@ -8,7 +8,7 @@ namespace Extism.Sdk.Generators.Tests;
 /// Each diagnostic fires where the problem is. A source marks the expected location with
 /// <c>/*!*/</c> right before the token the diagnostic must point at.
 /// </summary>
-public sealed class DiagnosticTests(ITestOutputHelper output)
+public sealed partial class DiagnosticTests(ITestOutputHelper output)
 {
     private const string Usings = "using System; using System.Threading; using System.Threading.Tasks; using Extism.Sdk;\nnamespace TestApp;\n";
 

@@ -127,13 +127,17 @@ internal sealed class XtpSource
         };
     }
 
+    // text is the schema's description (plain text: escaped); fallback is already XML (its
+    // markup stays, names in it are escaped by the caller with X), so it is not escaped twice.
     private static void Doc(StringBuilder sb, string indent, string? text, string fallback)
     {
-        string summary = string.IsNullOrWhiteSpace(text) ? fallback : text!.Trim();
+        string summary = string.IsNullOrWhiteSpace(text) ? fallback : X(text!.Trim());
         sb.Append(indent).AppendLine("/// <summary>");
-        foreach (string line in summary.Split('\n')) sb.Append(indent).Append("/// ").AppendLine(System.Security.SecurityElement.Escape(line.TrimEnd('\r')));
+        foreach (string line in summary.Split('\n')) sb.Append(indent).Append("/// ").AppendLine(line.TrimEnd('\r'));
         sb.Append(indent).AppendLine("/// </summary>");
     }
+
+    private static string X(string text) => System.Security.SecurityElement.Escape(text);
 
     private string Models()
     {
@@ -144,7 +148,7 @@ internal sealed class XtpSource
             string name = TypeName(s.Name);
             if (s.Kind == SchemaKind.Enum)
             {
-                Doc(sb, "", s.Description, "The " + s.Name + " enum of the XTP schema.");
+                Doc(sb, "", s.Description, "The " + X(s.Name) + " enum of the XTP schema.");
                 sb.Append("[global::System.Text.Json.Serialization.JsonConverter(typeof(").Append(name).AppendLine("JsonConverter))]");
                 sb.Append("public enum ").AppendLine(name).AppendLine("{");
                 foreach (string v in s.EnumValues)
@@ -179,12 +183,12 @@ internal sealed class XtpSource
             }
             else if (s.Kind == SchemaKind.Object)
             {
-                Doc(sb, "", s.Description, "The " + s.Name + " object of the XTP schema.");
+                Doc(sb, "", s.Description, "The " + X(s.Name) + " object of the XTP schema.");
                 sb.Append("public sealed partial record ").AppendLine(name).AppendLine("{");
                 foreach (XtpProperty p in s.Properties)
                 {
                     bool nullable = !p.Required || p.Type.Nullable;
-                    Doc(sb, "    ", p.Description, "The <c>" + p.Name + "</c> property" + (p.Required ? "" : " (optional: null when absent)") + ".");
+                    Doc(sb, "    ", p.Description, "The <c>" + X(p.Name) + "</c> property" + (p.Required ? "" : " (optional: null when absent)") + ".");
                     sb.Append("    [global::System.Text.Json.Serialization.JsonPropertyName(").Append(TypeDecls.Literal(p.Name)).AppendLine(")]");
                     sb.Append("    public ").Append(CsType(p.Type, true, forceNullable: nullable)).Append(' ').Append(PropertyName(s, p)).Append(" { get; set; }");
                     if (!nullable && IsReference(p.Type)) sb.Append(" = ").Append(Initial(p.Type)).Append(';');
@@ -229,7 +233,7 @@ internal sealed class XtpSource
             string lit = TypeDecls.Literal(f.Name);
             foreach (bool isAsync in new[] { false, true })
             {
-                Doc(sb, indent, f.Description, "Calls the export <c>" + f.Name + "</c>.");
+                Doc(sb, indent, f.Description, "Calls the export <c>" + X(f.Name) + "</c>.");
                 sb.Append(indent).Append("[global::Extism.Sdk.Export(").Append(lit).AppendLine(")]");
                 string cancel = "global::System.Threading.CancellationToken cancellationToken";
                 string parameters = isAsync ? (parameter.Length == 0 ? cancel : parameter + ", " + cancel) : parameter;
@@ -259,7 +263,7 @@ internal sealed class XtpSource
             string name = Naming.Pascal(f.Name);
             ValueModel input = f.Input is null ? ValueModel.Void : Value(f.Input);
             ValueModel output = f.Output is null ? ValueModel.Void : Value(f.Output);
-            Doc(sb, indent, f.Description, "The host function <c>" + f.Name + "</c>.");
+            Doc(sb, indent, f.Description, "The host function <c>" + X(f.Name) + "</c>.");
             sb.Append(indent).Append("[global::Extism.Sdk.HostFunction(").Append(TypeDecls.Literal(f.Name)).AppendLine(")]");
             sb.Append(indent).Append("public partial ").Append(output.Kind == ValueKind.Void ? "void" : output.TypeName).Append(' ').Append(name)
                 .Append('(').Append(f.Input is null ? "" : input.TypeName + " input").AppendLine(");");
