@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using Xunit;
-using Xunit.Abstractions;
 using static Extism.Sdk.Tests.Concurrency.ConcurrencyHelpers;
 
 namespace Extism.Sdk.Tests.Concurrency;
