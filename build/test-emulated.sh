@@ -51,7 +51,7 @@ run_win() {
 }
 
 run_arm64() {
-  install_missing qemu-user libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64 || return 1
+  install_missing qemu-user libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64 libssl3:arm64 || return 1
   local out; out="$(publish linux-arm64 | tail -n 1)" || return 1
   [ -f "$out/Extism.Sdk.Tests" ] || return 1
   # The subset: core calls, host functions, concurrency, the failure matrix (Resilience) and WASI
