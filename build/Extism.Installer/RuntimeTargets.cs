@@ -61,6 +61,14 @@ internal static class RuntimeTargets
         return musl ? $"{os}-musl-{arch}" : $"{os}-{arch}";
     }
 
+    /// <summary>
+    /// Decides musl the way the SDK does: by the .NET runtime's own RID. A portable glibc RID
+    /// (<c>linux-x64</c>, <c>linux-arm64</c>) is trusted as is: a glibc machine may well have
+    /// musl's loader installed (Debian's <c>musl</c> package, for cross-compiling), so the mere
+    /// presence of <c>/lib/ld-musl-*.so.1</c> proves nothing. Only a distro-specific RID of a
+    /// source-built runtime (e.g. <c>void-x64</c>) is settled by the C library this process
+    /// really mapped (/proc/self/maps).
+    /// </summary>
     private static bool IsMusl()
     {
         var runtimeRid = RuntimeInformation.RuntimeIdentifier;
@@ -69,13 +77,13 @@ internal static class RuntimeTargets
         {
             return true;
         }
-
-        // Source-built runtimes on other musl distributions report their own RID (e.g. void-x64),
-        // so fall back to looking for the musl dynamic loader, which is what libextism links to.
+        if (runtimeRid.StartsWith("linux-", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
         try
         {
-            return Directory.Exists("/lib")
-                && Directory.EnumerateFiles("/lib", "ld-musl-*.so.1").Any();
+            return MapsShowMusl(File.ReadAllText("/proc/self/maps"));
         }
         catch (IOException)
         {
@@ -86,4 +94,8 @@ internal static class RuntimeTargets
             return false;
         }
     }
+
+    /// <summary>Whether a /proc/self/maps text shows musl's C library (its loader is its libc) mapped.</summary>
+    internal static bool MapsShowMusl(string maps) =>
+        maps.Contains("/ld-musl-", StringComparison.Ordinal) || maps.Contains("/libc.musl-", StringComparison.Ordinal);
 }

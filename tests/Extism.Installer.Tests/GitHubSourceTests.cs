@@ -11,13 +11,13 @@ public sealed class GitHubSourceTests : IAsyncLifetime
     private readonly FakeMirror _files = new();
     private MiniHttpServer _server = null!;
 
-    public Task InitializeAsync()
+    public ValueTask InitializeAsync()
     {
         _server = new MiniHttpServer(_files.Root);
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _server.DisposeAsync();
         _files.Dispose();

@@ -17,16 +17,16 @@ public sealed class HttpInstallTests : IAsyncLifetime
 
     private string Output => _temp.Combine("out");
 
-    public Task InitializeAsync()
+    public ValueTask InitializeAsync()
     {
         _mirror.AddRelease("1.40.0").AddRelease(Version);
         _server = new MiniHttpServer(_mirror.Root);
         Directory.CreateDirectory(Output);
         File.WriteAllText(Path.Combine(Output, "unrelated.txt"), "kept");
-        return Task.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         await _server.DisposeAsync();
         _mirror.Dispose();

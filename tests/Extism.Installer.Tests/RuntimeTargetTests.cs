@@ -53,9 +53,33 @@ public sealed class RuntimeTargetTests
     {
         var rid = RuntimeTargets.CurrentRid();
         Assert.Matches("^(linux-musl|linux|osx|win)-[a-z0-9]+$", rid);
-        if (OperatingSystem.IsLinux() && RuntimeInformation.OSArchitecture == Architecture.X64 && !File.Exists("/lib/ld-musl-x86_64.so.1"))
+    }
+
+    // Issue 22, item 3: Debian's "musl" package puts /lib/ld-musl-x86_64.so.1 on a glibc
+    // machine; the tool took that file as proof of musl and installed linux-musl-x64, while the
+    // SDK (going by the runtime's RID) looked for linux-x64. The tool must agree with the SDK.
+    [Fact]
+    public void A_glibc_process_is_linux_gnu_even_with_musl_installed_beside_it()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.RuntimeIdentifier.Contains("musl", StringComparison.Ordinal))
         {
-            Assert.Equal("linux-x64", rid);
+            Assert.Skip("needs a glibc build of .NET on Linux");
         }
+        if (!Directory.EnumerateFiles("/lib", "ld-musl-*.so.1").Any())
+        {
+            Assert.Skip("needs Debian's musl package installed (.ci/run installs it): the defect shows only when /lib/ld-musl-*.so.1 exists");
+        }
+        var arch = RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "arm64" : "x64";
+        Assert.Equal($"linux-{arch}", RuntimeTargets.CurrentRid());
+    }
+
+    [Theory]
+    [InlineData("7f0000000000-7f0000001000 r-xp 00000000 08:01 1 /usr/lib/x86_64-linux-gnu/libc.so.6", false)]
+    [InlineData("7f0000000000-7f0000001000 r-xp 00000000 08:01 1 /lib/ld-musl-x86_64.so.1", true)]
+    [InlineData("7f0000000000-7f0000001000 r-xp 00000000 08:01 1 /lib/libc.musl-aarch64.so.1", true)]
+    [InlineData("", false)]
+    public void The_c_library_is_read_from_what_the_process_mapped(string maps, bool musl)
+    {
+        Assert.Equal(musl, RuntimeTargets.MapsShowMusl(maps));
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Extism.Installer.Tests.Support;
 
 namespace Extism.Installer.Tests;
@@ -5,7 +6,8 @@ namespace Extism.Installer.Tests;
 /// <summary>A fact that needs the libextism mirror next to the repository (../shared/libextism).</summary>
 public sealed class SharedMirrorFactAttribute : FactAttribute
 {
-    public SharedMirrorFactAttribute()
+    public SharedMirrorFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         if (SharedMirrorTests.MirrorRoot is null)
         {

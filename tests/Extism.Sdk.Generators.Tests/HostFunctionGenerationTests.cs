@@ -1,6 +1,5 @@
 using Microsoft.CodeAnalysis;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace Extism.Sdk.Generators.Tests;
 

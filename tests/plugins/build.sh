@@ -47,8 +47,8 @@ if ((${#missing[@]})); then
     command -v apt-get >/dev/null 2>&1 || die "missing packages: ${missing[*]} and no apt-get"
     echo "installing: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update
-    apt-get install -y "${missing[@]}"
+    apt-get -o DPkg::Lock::Timeout=600 update
+    apt-get -o DPkg::Lock::Timeout=600 install -y "${missing[@]}"
 fi
 
 # npm ci when node_modules is absent or older than the lock file.

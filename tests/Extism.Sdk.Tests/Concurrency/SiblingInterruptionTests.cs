@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using Xunit;
-using Xunit.Abstractions;
 using static Extism.Sdk.Tests.Concurrency.ConcurrencyHelpers;
 
 namespace Extism.Sdk.Tests.Concurrency;
@@ -40,8 +39,13 @@ public class SiblingInterruptionTests(ITestOutputHelper output)
         using var pool = new PluginPool(TestPlugins.Manifest("outcomes"), [], null, new PluginPoolOptions { MaxSize = 4, Isolation = isolation });
         int calls = RunBusySiblings(pool, 3, () =>
         {
-            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(150));
-            Assert.ThrowsAny<OperationCanceledException>(() => pool.Call("spin", [], cts.Token));
+            // As in the timeout test below: again (at most 5 times) until a running sibling was hit.
+            int rounds = isolation == PluginPoolIsolation.SharedEngine ? 5 : 1;
+            for (int round = 0; round < rounds && pool.RepeatedCalls == 0; round++)
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(150));
+                Assert.ThrowsAny<OperationCanceledException>(() => pool.Call("spin", [], cts.Token));
+            }
         });
         output.WriteLine($"{isolation}: {calls} sibling calls, {pool.RepeatedCalls} repeated attempts");
         AssertRepeats(pool, isolation);
@@ -59,11 +63,20 @@ public class SiblingInterruptionTests(ITestOutputHelper output)
         using var pool = new PluginPool(manifest, [], null, new PluginPoolOptions { MaxSize = 4, Isolation = isolation });
         int calls = RunBusySiblings(pool, 3, () =>
         {
-            var watch = Stopwatch.StartNew();
-            var e = Assert.Throws<ExtismTimeoutException>(() => pool.Call("spin", []));
-            // The spinner's own deadline, reported as a timeout at once (a repeat would take 2 s).
-            Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(1000), TimeSpan.FromMilliseconds(1950));
-            Assert.Equal(ExtismErrorKind.Timeout, e.Kind);
+            // The siblings call back to back, but on a loaded machine all three can be between
+            // calls (or not yet scheduled) at the one instant the deadline fires, and then nothing
+            // is interrupted: seen once in two clean-clone CI runs. So on a shared engine the
+            // timeout is provoked again, at most 5 times, until it has reached a running sibling;
+            // if interruption stopped reaching siblings, all 5 see no repeat and the test fails.
+            int rounds = isolation == PluginPoolIsolation.SharedEngine ? 5 : 1;
+            for (int round = 0; round < rounds && pool.RepeatedCalls == 0; round++)
+            {
+                var watch = Stopwatch.StartNew();
+                var e = Assert.Throws<ExtismTimeoutException>(() => pool.Call("spin", []));
+                // The spinner's own deadline, reported as a timeout at once (a repeat would take 2 s).
+                Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(1000), TimeSpan.FromMilliseconds(1950));
+                Assert.Equal(ExtismErrorKind.Timeout, e.Kind);
+            }
         }, ShortBusy / 4);
         output.WriteLine($"{isolation}: {calls} sibling calls, {pool.RepeatedCalls} repeated attempts");
         AssertRepeats(pool, isolation);

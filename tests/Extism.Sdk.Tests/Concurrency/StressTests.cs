@@ -1,6 +1,5 @@
 using System.Text;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace Extism.Sdk.Tests.Concurrency;
 

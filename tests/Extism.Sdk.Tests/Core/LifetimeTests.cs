@@ -79,6 +79,11 @@ public class LifetimeTests : IClassFixture<LeakCheck>
         Assert.Equal(ExtismRuntime.Version, Plugin.ExtismVersion());
         Assert.Matches(@"^\d+\.\d+\.\d+", Plugin.ExtismVersion());
         Assert.True(File.Exists(ExtismRuntime.LibraryPath));
-        Assert.Equal("linux-x64", ExtismRuntime.RuntimeIdentifier);
+        // Worked out here from the OS and architecture, so the test holds on every RID the
+        // suite runs on (linux-x64 natively, win-x64 under Wine, linux-arm64 under qemu).
+        string os = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx"
+            : System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier.Contains("musl", StringComparison.Ordinal) ? "linux-musl" : "linux";
+        string arch = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
+        Assert.Equal($"{os}-{arch}", ExtismRuntime.RuntimeIdentifier);
     }
 }

@@ -9,8 +9,8 @@ internal static class ChildProcess
 {
     internal static Dictionary<string, List<string>> Run(string scenario, IDictionary<string, string?>? environment = null, params string[] extra)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Extism.Sdk.TestHost.dll"));
+        var start = new ProcessStartInfo(HostCommand) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (!SelfContained) start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Extism.Sdk.TestHost.dll"));
         start.ArgumentList.Add(scenario);
         start.ArgumentList.Add(TestPlugins.Directory);
         foreach (string arg in extra) start.ArgumentList.Add(arg);
@@ -22,7 +22,8 @@ internal static class ChildProcess
         if (!process.WaitForExit(60_000)) { process.Kill(); throw new TimeoutException($"{scenario} did not finish"); }
         if (process.ExitCode != 0) throw new InvalidOperationException($"{scenario} exited {process.ExitCode}: {stdout}{stderr.Result}");
         var result = new Dictionary<string, List<string>>();
-        foreach (string line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        // Console.WriteLine ends lines with \r\n on Windows: split on both so no value keeps a \r.
+        foreach (string line in stdout.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries))
         {
             int colon = line.IndexOf(": ", StringComparison.Ordinal);
             if (colon < 0) continue;
@@ -32,6 +33,15 @@ internal static class ChildProcess
         }
         return result;
     }
+
+    // A self-contained publish (how the tests run under Wine and qemu, where there is no dotnet
+    // command) carries the runtime beside the tests, and TestHost's own launcher runs on it.
+    private static bool SelfContained { get; } =
+        File.Exists(Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "coreclr.dll" : OperatingSystem.IsMacOS() ? "libcoreclr.dylib" : "libcoreclr.so"));
+
+    private static string HostCommand => SelfContained
+        ? Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "Extism.Sdk.TestHost.exe" : "Extism.Sdk.TestHost")
+        : "dotnet";
 
     /// <summary>The mirror in ../shared/libextism, when this clone has one beside it.</summary>
     internal static string? Mirror
