@@ -14,9 +14,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     internal ExtismPluginCluster Plugins => Cluster.Client.ServiceProvider.GetRequiredService<ExtismPluginCluster>();
 
-    public Task InitializeAsync() => Cluster.DeployAsync();
+    public async ValueTask InitializeAsync() => await Cluster.DeployAsync();
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async ValueTask DisposeAsync() => await Cluster.DisposeAsync();
 }
 
 /// <summary>
