@@ -63,6 +63,9 @@ internal static class RuntimeImportFailures
         string field = $" plugin=\"{instanceId}\"";
         int at = tail.LastIndexOf(field, StringComparison.Ordinal);
         if (at >= 0) tail = tail[..at];
+        // With RUST_BACKTRACE set, the entry goes on with the Rust stack after the causes.
+        int stack = tail.IndexOf("\nStack backtrace:", StringComparison.Ordinal);
+        if (stack >= 0) tail = tail[..stack];
         string? last = null;
         foreach (string raw in tail.Split('\n'))
         {

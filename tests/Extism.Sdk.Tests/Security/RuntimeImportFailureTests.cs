@@ -42,6 +42,19 @@ public class RuntimeImportFailureTests
     [InlineData("http://127.0.0.1:9/: Connection Failed: Connect error: Connection refused (os error 111)", ExtismErrorKind.RuntimeImportFailed)]
     public void EveryCauseTextOfLibextismHasAKind(string cause, ExtismErrorKind kind) => Assert.Equal(kind, RuntimeImportFailures.Classify(cause));
 
+    [Fact]
+    public void TheRootCauseIsFound_WhenRustBacktraceAddsTheStackToTheEntry()
+    {
+        // The shape libextism 1.41.0 logs with RUST_BACKTRACE=1 (set on many developer machines).
+        var id = Guid.NewGuid();
+        string entry = "2026-12-05T16:21:10.186767Z ERROR extism::plugin: call to http_get encountered an error: error while executing at wasm backtrace:\n" +
+            "    0:    0x47f - <unknown>!get_input_url\n    1:    0x209 - <unknown>!http_get\n\nCaused by:\n" +
+            "    HTTP request to http://127.0.0.1:9/ is not allowed\n\nStack backtrace:\n" +
+            "   0: wasmtime_internal_core::error::backtrace::capture\n   1: <unknown>\n" +
+            $" plugin=\"{id}\"";
+        Assert.Equal("HTTP request to http://127.0.0.1:9/ is not allowed", RuntimeImportFailures.RootCause(entry, id));
+    }
+
     private static void AssertKind(Dictionary<string, List<string>> result, string name, ExtismErrorKind kind, string text)
     {
         string[] parts = result[name][0].Split('|', 3);
