@@ -33,15 +33,8 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
-# libextism 1.41 captures a backtrace per call when these are set (see build/bench.sh).
-unset RUST_BACKTRACE RUST_LIB_BACKTRACE
-
-out="$root/artifacts/cluster-scale/$mode-$(date -u +%Y%m%dT%H%M%SZ)"
-build_dir="$root/artifacts/cluster-scale/build"
-mkdir -p "$out" "$build_dir"
-dotnet build "$root/tests/Extism.Sdk.Cluster.Scale/Extism.Sdk.Cluster.Scale.csproj" -c Release -o "$build_dir" --nologo -v quiet >"$out/build.log" 2>&1 \
-  || { cat "$out/build.log"; exit 1; }
-app="$build_dir/Extism.Sdk.Cluster.Scale"
+source "$root/build/scale-common.sh"
+scale_build cluster-scale Extism.Sdk.Cluster.Scale   # sets $out, $build_dir, $app
 
 if [[ $mode == quick ]]; then
   budgets=(--max-instances 50 --memory-mib 64)
@@ -79,7 +72,7 @@ processes_run() {
 }
 
 {
-  echo "# Plug-ins on a 3-silo Orleans cluster ($mode), $(date -u +%FT%TZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# Plug-ins on a 3-silo Orleans cluster ($mode), $(scale_machine)"
   if [[ $processes_only == 0 ]]; then
     echo
     echo '## Simulation, three silos in one process (per-silo budgets; "lost after retry" must be 0)'

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Packs every package of the repository into artifacts/packages:
-#   Extism.Sdk, Extism.Sdk.Extensions.Logging, Extism.Sdk.Extensions.Hosting   (managed code, with .snupkg symbols)
+#   Extism.Sdk, Extism.Sdk.Extensions.Logging, Extism.Sdk.Extensions.Hosting,
+#   Extism.Sdk.Extensions.Orleans                (managed code, with .snupkg symbols)
 #   Extism.Runtime.<rid>                        for each RID whose libextism is installed
 #   Extism.Runtime.All                          only when all seven RIDs are installed
 #
@@ -29,7 +30,7 @@ while [[ $# -gt 0 ]]; do
     --version) version="$2"; shift 2 ;;
     --all-rids) install_all=1; shift ;;
     --no-runtime) runtime=0; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "pack: error: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -48,6 +49,7 @@ echo "pack: managed packages -> $output"
 dotnet pack src/Extism.Sdk/Extism.Sdk.csproj "${common[@]}"
 dotnet pack src/Extism.Sdk.Extensions.Logging/Extism.Sdk.Extensions.Logging.csproj "${common[@]}"
 dotnet pack src/Extism.Sdk.Extensions.Hosting/Extism.Sdk.Extensions.Hosting.csproj "${common[@]}"
+dotnet pack src/Extism.Sdk.Extensions.Orleans/Extism.Sdk.Extensions.Orleans.csproj "${common[@]}"
 [[ -f README.md ]] || echo "pack: warning: no README.md at the repository root, so Extism.Sdk carries no readme" >&2
 
 rids=(linux-x64 linux-arm64 linux-musl-x64 linux-musl-arm64 osx-x64 osx-arm64 win-x64)

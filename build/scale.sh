@@ -23,15 +23,8 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
-# libextism 1.41 captures a backtrace per call when these are set (see build/bench.sh).
-unset RUST_BACKTRACE RUST_LIB_BACKTRACE
-
-out="$root/artifacts/scale/$mode-$(date -u +%Y%m%dT%H%M%SZ)"
-build_dir="$root/artifacts/scale/build"
-mkdir -p "$out" "$build_dir"
-dotnet build "$root/tests/Extism.Sdk.Scale/Extism.Sdk.Scale.csproj" -c Release -o "$build_dir" --nologo -v quiet >"$out/build.log" 2>&1 \
-  || { cat "$out/build.log"; exit 1; }
-app="$build_dir/Extism.Sdk.Scale"
+source "$root/build/scale-common.sh"
+scale_build scale Extism.Sdk.Scale   # sets $out, $build_dir, $app
 
 if [[ $mode == quick ]]; then
   sim=(--modules 300 --calls ${calls:-600} --callers 8 --max-instances 50 --memory-mib 64)
@@ -43,7 +36,7 @@ fi
 cache="$out/cache"   # fresh: the first run compiles everything from scratch
 
 {
-  echo "# PluginRegistry scale run ($mode), $(date -u +%FT%TZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# PluginRegistry scale run ($mode), $(scale_machine)"
   echo
   echo '## Memory per compiled module and per instance (generated count-vowels WAT)'
   echo

@@ -1,4 +1,5 @@
 using Extism.Sdk;
+using Extism.Sdk.Extensions;
 using Extism.Sdk.Extensions.Orleans;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -84,24 +85,7 @@ public static class ExtismOrleansBuilderExtensions
         if (configure is not null) options.Configure(configure);
         // Checked when the host starts, before Orleans connects: a bad section fails the start with its key's path.
         options.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ExtismClusterOptions>, ClusterOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ExtismClusterOptions>>(new ValidateMethodValidator<ExtismClusterOptions>(static o => o.Validate())));
         services.TryAddSingleton(provider => new ExtismPluginCluster(provider.GetRequiredService<IGrainFactory>(), provider.GetRequiredService<IOptions<ExtismClusterOptions>>().Value));
-    }
-}
-
-/// <summary>Fails the host's start when the cluster options are out of range, with the message naming the option.</summary>
-internal sealed class ClusterOptionsValidator : IValidateOptions<ExtismClusterOptions>
-{
-    public ValidateOptionsResult Validate(string? name, ExtismClusterOptions options)
-    {
-        try
-        {
-            options.Validate();
-            return ValidateOptionsResult.Success;
-        }
-        catch (ArgumentException e)
-        {
-            return ValidateOptionsResult.Fail(e.Message);
-        }
     }
 }

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
 using Extism.Sdk.Extensions.Orleans;
-using Extism.Sdk.Scale;
+using Extism.Sdk.Extensions.Orleans.Tests;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Runtime;
 using Orleans.TestingHost;
@@ -49,22 +48,12 @@ internal sealed class SimCluster : IAsyncDisposable
     {
         public void Configure(ISiloBuilder silo)
         {
-            silo.AddExtismPlugins(services =>
+            silo.AddScalePlugins(MaxInstances, MemoryBudget, services =>
             {
                 string name = services.GetRequiredService<ILocalSiloDetails>().Name;
-                return (key, _) =>
-                {
-                    Compilations.GetOrAdd(key, _ => new()).Enqueue(name);
-                    return ValueTask.FromResult(new PluginDefinition(CountVowelsModule.Wat(int.Parse(key.AsSpan(1)))));
-                };
-            }, registry =>
-            {
-                registry.MaxLiveInstances = MaxInstances;
-                registry.MaxCompiledModules = MaxInstances;
-                registry.MemoryBudget = MemoryBudget;
-                registry.BudgetWaitTimeout = TimeSpan.FromSeconds(30);
+                return key => Compilations.GetOrAdd(key, _ => new()).Enqueue(name);
             });
-            Timing(silo.Services);
+            TestClusterTiming.Apply(silo.Services);
         }
     }
 
@@ -72,25 +61,8 @@ internal sealed class SimCluster : IAsyncDisposable
     {
         public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder client)
         {
-            client.AddExtismPluginClient(configure: o =>
-            {
-                o.MaxAttempts = 10;
-                o.RetryDelay = TimeSpan.FromMilliseconds(100);
-            });
-            Timing(client.Services);
+            client.AddExtismPluginClient(configure: ScaleSilo.Retries);
+            TestClusterTiming.Apply(client.Services);
         }
-    }
-
-    /// <summary>A dead silo is declared dead within a few seconds (production defaults take longer).</summary>
-    private static void Timing(IServiceCollection services)
-    {
-        services.Configure<ClusterMembershipOptions>(o =>
-        {
-            o.ProbeTimeout = TimeSpan.FromSeconds(1);
-            o.NumMissedProbesLimit = 2;
-            o.NumVotesForDeathDeclaration = 1;
-        });
-        services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
-        services.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
     }
 }

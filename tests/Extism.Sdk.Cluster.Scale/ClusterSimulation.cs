@@ -35,7 +35,7 @@ internal static class ClusterSimulation
         double[] cdf = ZipfCdf(s.Modules);
         var hits = new ConcurrentBag<double>();
         var colds = new ConcurrentBag<double>();
-        long lost = 0, wrong = 0, next = 0, lastRetryEnded = 0;
+        long lost = 0, wrong = 0, lastRetryEnded = 0;
         long killedAt = 0;
         Task killed = Task.CompletedTask;
         SiloHandle victim = sim.Cluster.SecondarySilos[0];
@@ -56,38 +56,31 @@ internal static class ClusterSimulation
 
         using var retryTypes = new RetryTypes();
         var started = Stopwatch.StartNew();
-        Task[] callers = Enumerable.Range(0, s.Callers).Select(c => Task.Run(async () =>
+        Action? killAtHalfTime = s.Kill ? () =>
         {
-            var random = new Random(1000 + c);
-            long n;
-            while ((n = Interlocked.Increment(ref next)) <= s.Calls)
+            Interlocked.Exchange(ref killedAt, Stopwatch.GetTimestamp());
+            killed = sim.Cluster.KillSiloAsync(victim);
+        } : null;
+        await CallersAsync(s.Callers, s.Calls, cdf, killAtHalfTime, async id =>
+        {
+            string key = "m" + id;
+            int compiledBefore = SimCluster.CompilationsOf(key);
+            long retriesBefore = plugins.Retries;
+            long t = Stopwatch.GetTimestamp();
+            try
             {
-                if (s.Kill && n == s.Calls / 2)
-                {
-                    Interlocked.Exchange(ref killedAt, Stopwatch.GetTimestamp());
-                    killed = sim.Cluster.KillSiloAsync(victim);
-                }
-                int id = Sample(cdf, random.NextDouble());
-                string key = "m" + id;
-                int compiledBefore = SimCluster.CompilationsOf(key);
-                long retriesBefore = plugins.Retries;
-                long t = Stopwatch.GetTimestamp();
-                try
-                {
-                    byte[] output = await plugins.CallAsync(key, CountVowelsModule.Export, CountVowelsModule.Input);
-                    double ms = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-                    if (!CountVowelsModule.IsExpected(id, output)) Interlocked.Increment(ref wrong);
-                    else (SimCluster.CompilationsOf(key) > compiledBefore ? colds : hits).Add(ms);
-                }
-                catch (Exception e)
-                {
-                    if (Interlocked.Increment(ref lost) <= 5) Console.Error.WriteLine($"call {key} lost: {e.GetType().Name}: {e.Message}");
-                }
-                // A retry by any caller during this call: remember when the call ended (recovery time).
-                if (plugins.Retries != retriesBefore) InterlockedMax(ref lastRetryEnded, Stopwatch.GetTimestamp());
+                byte[] output = await plugins.CallAsync(key, CountVowelsModule.Export, CountVowelsModule.Input);
+                double ms = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+                if (!CountVowelsModule.IsExpected(id, output)) Interlocked.Increment(ref wrong);
+                else (SimCluster.CompilationsOf(key) > compiledBefore ? colds : hits).Add(ms);
             }
-        })).ToArray();
-        await Task.WhenAll(callers);
+            catch (Exception e)
+            {
+                if (Interlocked.Increment(ref lost) <= 5) Console.Error.WriteLine($"call {key} lost: {e.GetType().Name}: {e.Message}");
+            }
+            // A retry by any caller during this call: remember when the call ended (recovery time).
+            if (plugins.Retries != retriesBefore) InterlockedMax(ref lastRetryEnded, Stopwatch.GetTimestamp());
+        });
         double seconds = started.Elapsed.TotalSeconds;
         Console.Error.WriteLine($"{s.Label}: retried after {retryTypes}");
         await killed;
@@ -113,6 +106,27 @@ internal static class ClusterSimulation
 
     private static string PerSilo(SiloHandle[] silos, Func<string, string> value, SiloHandle victim, bool kill)
         => string.Join(" · ", silos.Select(silo => value(silo.Name) + (kill && silo == victim ? " (killed)" : "")));
+
+    /// <summary>
+    /// The load both simulations run: <paramref name="callers"/> callers (seeded 1000 + caller)
+    /// make <paramref name="calls"/> calls between them, each on a Zipf-sampled module id given to
+    /// <paramref name="call"/>; <paramref name="atHalfTime"/> (a silo's kill), if any, runs once,
+    /// before the call numbered <paramref name="calls"/> / 2.
+    /// </summary>
+    internal static async Task CallersAsync(int callers, int calls, double[] cdf, Action? atHalfTime, Func<int, Task> call)
+    {
+        long next = 0;
+        await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
+        {
+            var random = new Random(1000 + c);
+            long n;
+            while ((n = Interlocked.Increment(ref next)) <= calls)
+            {
+                if (atHalfTime is not null && n == calls / 2) atHalfTime();
+                await call(Sample(cdf, random.NextDouble()));
+            }
+        })));
+    }
 
     internal static void InterlockedMax(ref long target, long value)
     {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using Extism.Sdk.Extensions.Orleans;
+using Extism.Sdk.Extensions.Orleans.Tests;
 using Extism.Sdk.Scale;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -33,22 +34,12 @@ internal static class MultiProcess
         {
             silo.UseLocalhostClustering(SiloPort + index, GatewayPort + index, new IPEndPoint(IPAddress.Loopback, SiloPort), "extism-scale", "extism-scale");
             silo.Configure<SiloOptions>(o => o.SiloName = $"silo-{index}");
-            silo.Configure<ClusterMembershipOptions>(o =>
-            {
-                o.ProbeTimeout = TimeSpan.FromSeconds(1);
-                o.NumMissedProbesLimit = 2;
-                o.NumVotesForDeathDeclaration = 1;
-            });
-            silo.AddExtismPlugins(_ => (key, _) =>
+            // Death detection as in one process; response timeouts stay Orleans' own (30 s), which
+            // the `drive` runs with AttemptTimeout 0 measure.
+            silo.Configure<ClusterMembershipOptions>(TestClusterTiming.FastDeathDetection);
+            silo.AddScalePlugins(maxInstances, memoryBudget, _ => key =>
             {
                 lock (compiled) compiled.WriteLine(key);
-                return ValueTask.FromResult(new PluginDefinition(CountVowelsModule.Wat(int.Parse(key.AsSpan(1)))));
-            }, registry =>
-            {
-                registry.MaxLiveInstances = maxInstances;
-                registry.MaxCompiledModules = maxInstances;
-                registry.MemoryBudget = memoryBudget;
-                registry.BudgetWaitTimeout = TimeSpan.FromSeconds(30);
             });
         });
         using IHost host = builder.Build();
@@ -79,8 +70,7 @@ internal static class MultiProcess
             .Configure<ClusterOptions>(o => { o.ClusterId = "extism-scale"; o.ServiceId = "extism-scale"; })
             .AddExtismPluginClient(configure: o =>
             {
-                o.MaxAttempts = 10;
-                o.RetryDelay = TimeSpan.FromMilliseconds(100);
+                ScaleSilo.Retries(o);
                 o.AttemptTimeout = attemptTimeout;
             }));
         using IHost host = builder.Build();
@@ -95,36 +85,29 @@ internal static class MultiProcess
 
         double[] cdf = ClusterSimulation.ZipfCdf(s.Modules);
         var latencies = new ConcurrentBag<double>();
-        long lost = 0, wrong = 0, next = 0, lastRetryEnded = 0, killedAt = 0;
+        long lost = 0, wrong = 0, lastRetryEnded = 0, killedAt = 0;
         using var retryTypes = new RetryTypes();
         var started = Stopwatch.StartNew();
-        Task[] callers = Enumerable.Range(0, s.Callers).Select(c => Task.Run(async () =>
+        Action? killAtHalfTime = killPid > 0 ? () =>
         {
-            var random = new Random(1000 + c);
-            long n;
-            while ((n = Interlocked.Increment(ref next)) <= s.Calls)
+            Interlocked.Exchange(ref killedAt, Stopwatch.GetTimestamp());
+            Process.GetProcessById(killPid).Kill();
+        } : null;
+        await ClusterSimulation.CallersAsync(s.Callers, s.Calls, cdf, killAtHalfTime, async id =>
+        {
+            long retriesBefore = plugins.Retries, t = Stopwatch.GetTimestamp();
+            try
             {
-                if (killPid > 0 && n == s.Calls / 2)
-                {
-                    Interlocked.Exchange(ref killedAt, Stopwatch.GetTimestamp());
-                    Process.GetProcessById(killPid).Kill();
-                }
-                int id = ClusterSimulation.Sample(cdf, random.NextDouble());
-                long retriesBefore = plugins.Retries, t = Stopwatch.GetTimestamp();
-                try
-                {
-                    byte[] output = await plugins.CallAsync("m" + id, CountVowelsModule.Export, CountVowelsModule.Input);
-                    latencies.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-                    if (!CountVowelsModule.IsExpected(id, output)) Interlocked.Increment(ref wrong);
-                }
-                catch (Exception e)
-                {
-                    if (Interlocked.Increment(ref lost) <= 5) Console.Error.WriteLine($"call m{id} lost: {e.GetType().Name}: {e.Message}");
-                }
-                if (plugins.Retries != retriesBefore) ClusterSimulation.InterlockedMax(ref lastRetryEnded, Stopwatch.GetTimestamp());
+                byte[] output = await plugins.CallAsync("m" + id, CountVowelsModule.Export, CountVowelsModule.Input);
+                latencies.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+                if (!CountVowelsModule.IsExpected(id, output)) Interlocked.Increment(ref wrong);
             }
-        })).ToArray();
-        await Task.WhenAll(callers);
+            catch (Exception e)
+            {
+                if (Interlocked.Increment(ref lost) <= 5) Console.Error.WriteLine($"call m{id} lost: {e.GetType().Name}: {e.Message}");
+            }
+            if (plugins.Retries != retriesBefore) ClusterSimulation.InterlockedMax(ref lastRetryEnded, Stopwatch.GetTimestamp());
+        });
         double seconds = started.Elapsed.TotalSeconds;
         Console.Error.WriteLine($"{s.Label}: retried after {retryTypes}");
         await Task.Delay(600); // one more status write by every live silo

@@ -71,4 +71,16 @@ public sealed class ClientRegistrationTests
         var e = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
         Assert.Contains("Extism:Cluster:MaxAtempts: unknown setting", e.ToString());
     }
+
+    [Fact]
+    public async Task AnOutOfRangeOptionFailsTheStartNamingIt()
+    {
+        // Read without complaint, refused by the options validator (ValidateOnStart).
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        Microsoft.Extensions.Hosting.OrleansClientGenericHostExtensions.UseOrleansClient(builder, client =>
+            client.UseLocalhostClustering().AddExtismPluginClient(configure: o => o.MaxAttempts = 0));
+        using var host = builder.Build();
+        var e = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("MaxAttempts", e.Message);
+    }
 }

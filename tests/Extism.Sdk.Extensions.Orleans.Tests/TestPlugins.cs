@@ -3,7 +3,6 @@ using System.Text;
 using Extism.Sdk;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Runtime;
 using Orleans.TestingHost;
@@ -129,21 +128,5 @@ internal sealed class TestClient : IClientBuilderConfigurator
     {
         client.AddExtismPluginClient(TestSilo.Settings.GetSection("Extism:Cluster"));
         TestClusterTiming.Apply(client.Services);
-    }
-}
-
-/// <summary>A dead silo is noticed in seconds, not the production default's tens of seconds.</summary>
-internal static class TestClusterTiming
-{
-    internal static void Apply(IServiceCollection services)
-    {
-        services.Configure<ClusterMembershipOptions>(o =>
-        {
-            o.ProbeTimeout = TimeSpan.FromSeconds(1);
-            o.NumMissedProbesLimit = 2;
-            o.NumVotesForDeathDeclaration = 1;
-        });
-        services.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
-        services.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
     }
 }

@@ -66,6 +66,13 @@ using (var logging = new Plugin(new Manifest(new PathWasmSource(Path.Combine(plu
 await HostingCheck.RunAsync(plugins, Expect);
 // 6. Typed contracts from the package's source generator (Contracts.cs, kitchen.xtp.yaml).
 PackageTest.ContractChecks.Run(plugins, Expect);
+#if PACKAGE_TEST_ORLEANS
+// 7. The Orleans package: a silo in this process, a grain call by key (OrleansCheck.cs).
+await OrleansCheck.RunAsync(plugins, Expect);
+const string orleansPart = ", an Orleans silo";
+#else
+const string orleansPart = "";
+#endif
 
 if (failures.Count > 0)
 {
@@ -73,7 +80,7 @@ if (failures.Count > 0)
     Console.Error.WriteLine($"package test: {failures.Count} check(s) failed");
     return 1;
 }
-Console.WriteLine($"package test: OK (Extism.Sdk {typeof(Plugin).Assembly.GetName().Version}, count_vowels, kv host functions, logging forwarded, hosting with reload, generated contracts)");
+Console.WriteLine($"package test: OK (Extism.Sdk {typeof(Plugin).Assembly.GetName().Version}, count_vowels, kv host functions, logging forwarded, hosting with reload, generated contracts{orleansPart})");
 return 0;
 
 sealed class CapturingProvider : ILoggerProvider

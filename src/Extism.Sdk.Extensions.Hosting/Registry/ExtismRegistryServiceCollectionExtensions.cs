@@ -1,4 +1,5 @@
 using Extism.Sdk;
+using Extism.Sdk.Extensions;
 using Extism.Sdk.Extensions.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -29,7 +30,7 @@ namespace Microsoft.Extensions.DependencyInjection
             OptionsBuilder<PluginRegistryOptions> options = services.AddOptions<PluginRegistryOptions>();
             if (configure is not null) options.Configure(configure);
             options.ValidateOnStart();
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PluginRegistryOptions>, PluginRegistryOptionsValidator>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PluginRegistryOptions>>(new ValidateMethodValidator<PluginRegistryOptions>(static o => o.Validate())));
             services.AddSingleton(provider => new PluginRegistry(resolver(provider), provider.GetRequiredService<IOptions<PluginRegistryOptions>>().Value));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PluginRegistryStartup>());
             return services;
@@ -92,23 +93,6 @@ namespace Microsoft.Extensions.DependencyInjection
 namespace Extism.Sdk.Extensions.Hosting
 {
     using Microsoft.Extensions.DependencyInjection;
-
-    /// <summary>Fails the host's start when the registry options are out of range, with the message naming the option.</summary>
-    internal sealed class PluginRegistryOptionsValidator : IValidateOptions<PluginRegistryOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, PluginRegistryOptions options)
-        {
-            try
-            {
-                options.Validate();
-                return ValidateOptionsResult.Success;
-            }
-            catch (ArgumentException e)
-            {
-                return ValidateOptionsResult.Fail(e.Message);
-            }
-        }
-    }
 
     /// <summary>Makes the registry at start: its cache setting changes the process environment, which is safest before plug-ins compile.</summary>
     internal sealed class PluginRegistryStartup(IServiceProvider services) : IHostedService

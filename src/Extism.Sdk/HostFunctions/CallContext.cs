@@ -18,8 +18,11 @@ internal sealed class CallContext
 
     internal Plugin Plugin { get; }
 
-    /// <summary>The Extism memory of the native instance the call runs on (set by the call path before each native call).</summary>
-    internal GuestMemory? Memory;
+    /// <summary>
+    /// The Extism memory of the native instance the call runs on: the plug-in's current instance,
+    /// which changes only under its lock between calls (the call holds the lock).
+    /// </summary>
+    internal GuestMemory Memory => Plugin.CurrentInstance.Memory;
 
     /// <summary>A host function threw during this call.</summary>
     internal bool Failed { get; private set; }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Extism.Sdk.Native;
@@ -22,8 +23,10 @@ internal sealed unsafe class PluginHandle : SafeHandle
     {
         SetHandle((IntPtr)plugin);
         LeakTracker.Plugin(+1);
-        _cancel = Interop.extism_plugin_cancel_handle(this);
-        Id = new Guid(new ReadOnlySpan<byte>(Interop.extism_plugin_id(this), 16), bigEndian: true);
+        // Raw pointers: nobody else has this handle yet, so the SafeHandle overloads' reference
+        // (two interlocked operations each) would guard against nothing.
+        _cancel = Interop.extism_plugin_cancel_handle(plugin);
+        Id = new Guid(new ReadOnlySpan<byte>(Interop.extism_plugin_id(plugin), 16), bigEndian: true);
         Diagnostics.ExtismTelemetry.InstanceCreated();
     }
 
@@ -39,8 +42,21 @@ internal sealed unsafe class PluginHandle : SafeHandle
     /// <summary>The runtime's id of this instance (the UUID libextism prints in its log lines).</summary>
     internal Guid Id { get; }
 
-    /// <summary>What is known to be inside this instance's Extism memory (bounds checks of outputs and host-function reads and writes).</summary>
-    internal GuestMemory Memory { get; } = new();
+    /// <summary>
+    /// What is known to be inside this instance's Extism memory (bounds checks of outputs and
+    /// host-function reads and writes), made on first use: an instance whose calls read no output
+    /// and no memory (a no-op, or one used once by a request) never needs one. Used under the
+    /// plug-in's lock, like the instance.
+    /// </summary>
+    internal GuestMemory Memory => _memory ?? NewMemory();
+
+    /// <summary>The memory's record if one was made; null while nothing was checked (nothing to forget).</summary>
+    internal GuestMemory? MemoryIfMade => _memory;
+
+    private GuestMemory? _memory;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private GuestMemory NewMemory() => _memory = new GuestMemory();
 
     /// <summary>
     /// Interrupts the call running on this instance (and, on a shared engine, on its siblings).

@@ -34,6 +34,11 @@ internal static unsafe partial class Interop
     [LibraryImport(Library)]
     internal static partial byte* extism_plugin_id(PluginHandle plugin);
 
+    /// <summary>Raw pointer, no GC transition (returns the address of a field): only a new <see cref="PluginHandle"/>, which nobody else holds yet, calls it.</summary>
+    [LibraryImport(Library)]
+    [SuppressGCTransition]
+    internal static partial byte* extism_plugin_id(NativePlugin* plugin);
+
     [LibraryImport(Library)]
     internal static partial void extism_plugin_allow_http_response_headers(PluginHandle plugin);
 
@@ -98,6 +103,11 @@ internal static unsafe partial class Interop
 
     [LibraryImport(Library)]
     internal static partial NativeCancelHandle* extism_plugin_cancel_handle(PluginHandle plugin);
+
+    /// <summary>Raw pointer, no GC transition (returns the address of a field): only a new <see cref="PluginHandle"/>, which nobody else holds yet, calls it.</summary>
+    [LibraryImport(Library)]
+    [SuppressGCTransition]
+    internal static partial NativeCancelHandle* extism_plugin_cancel_handle(NativePlugin* plugin);
 
     [LibraryImport(Library)]
     [return: MarshalAs(UnmanagedType.U1)]

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Extism.Sdk.Native;
 
@@ -42,9 +43,9 @@ internal static class BoundedCreation
     // Set by a pool around a creation its caller waits for (PluginPool.CreateInstance): the
     // caller's token and deadline reach the factory or CompiledPlugin.Instantiate without
     // widening their signatures. Thread-static: the creation runs synchronously on that thread.
-    [ThreadStatic] private static CancellationToken t_token;
-    [ThreadStatic] private static long t_deadline; // Stopwatch timestamp; 0: none
-    [ThreadStatic] private static Func<Exception>? t_deadlineError;
+    // One reference, null when there is no bound: an unbounded creation (CompiledPlugin.Instantiate()
+    // outside a pool) reads one thread-static instead of three.
+    [ThreadStatic] private static Bound? t_bound;
 
     /// <summary>Abandoned creations still running in this process (tests, diagnostics).</summary>
     internal static int AbandonedRunning => Volatile.Read(ref s_abandoned);
@@ -56,22 +57,26 @@ internal static class BoundedCreation
     /// </summary>
     internal static Scope Enter(CancellationToken token, long deadline, Func<Exception> deadlineError)
     {
-        var scope = new Scope(t_token, t_deadline, t_deadlineError);
-        t_token = token;
-        t_deadline = deadline;
-        t_deadlineError = deadlineError;
+        var scope = new Scope(t_bound);
+        // Neither a token that can fire nor a deadline: no bound (the fast path stays fast).
+        t_bound = token.CanBeCanceled || deadline != 0 ? new Bound(token, deadline, deadlineError) : null;
         return scope;
     }
 
     /// <summary>Restores the enclosing bound.</summary>
-    internal readonly struct Scope(CancellationToken token, long deadline, Func<Exception>? error) : IDisposable
+    internal readonly struct Scope(Bound? outer) : IDisposable
     {
-        public void Dispose()
-        {
-            t_token = token;
-            t_deadline = deadline;
-            t_deadlineError = error;
-        }
+        public void Dispose() => t_bound = outer;
+    }
+
+    /// <summary>A caller's bound on the creations it waits for: its token, its deadline (a Stopwatch timestamp, 0 for none) and the error at that deadline.</summary>
+    internal sealed class Bound(CancellationToken token, long deadline, Func<Exception> deadlineError)
+    {
+        internal CancellationToken Token { get; } = token;
+
+        internal long Deadline { get; } = deadline;
+
+        internal Func<Exception> DeadlineError { get; } = deadlineError;
     }
 
     /// <summary>
@@ -82,15 +87,21 @@ internal static class BoundedCreation
     /// <exception cref="ExtismTimeoutException">The manifest's timeout passed first.</exception>
     /// <exception cref="OperationCanceledException">A token fired first.</exception>
     /// <exception cref="ExtismException">libextism failed (<see cref="ExtismErrorKind.Creation"/>), or too many abandoned creations still run.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static PluginHandle Run(CompiledPluginHandle compiled, TimeSpan? timeout, CancellationToken token = default)
+        => timeout is null && !token.CanBeCanceled && t_bound is null
+            ? InstanceSource.InstantiateNow(compiled)
+            : RunBounded(compiled, timeout, token);
+
+    // Out of line: the bounded way's frame (a linked token source, a wait) is not set up for the
+    // unbounded creation, which is nearly every one.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static PluginHandle RunBounded(CompiledPluginHandle compiled, TimeSpan? timeout, CancellationToken token)
     {
-        CancellationToken ambient = t_token;
-        long ambientDeadline = t_deadline;
-        Func<Exception>? ambientError = t_deadlineError;
-        if (!token.CanBeCanceled && !ambient.CanBeCanceled && timeout is null && ambientDeadline == 0)
-        {
-            return InstanceSource.InstantiateNow(compiled);
-        }
+        Bound? outer = t_bound;
+        CancellationToken ambient = outer?.Token ?? default;
+        long ambientDeadline = outer?.Deadline ?? 0;
+        Func<Exception>? ambientError = outer?.DeadlineError;
         token.ThrowIfCancellationRequested();
         ambient.ThrowIfCancellationRequested();
         long now = Stopwatch.GetTimestamp();

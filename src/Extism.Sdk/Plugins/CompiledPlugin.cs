@@ -15,6 +15,8 @@ public sealed unsafe class CompiledPlugin : IDisposable
     private int _liveInstances;
     // Our own flag: the handle itself stays open while instances hold references to heal from.
     private int _disposed;
+    // What bounds each instantiation: the manifest's timeout when known (TimeoutKnown), else none.
+    private readonly TimeSpan? _creationTimeout;
 
     /// <summary>Compiles a manifest, with or without WASI.</summary>
     /// <exception cref="ArgumentException">The manifest is invalid; the message names the field.</exception>
@@ -39,6 +41,7 @@ public sealed unsafe class CompiledPlugin : IDisposable
         // Rounded like the manifest JSON, so a pool can tell its own call's timeout from a sibling's.
         ManifestTimeout = manifest.EffectiveTimeout;
         TimeoutKnown = true;
+        _creationTimeout = ManifestTimeout;
     }
 
     /// <summary>Compiles a wasm binary (or WAT text) with WASI and fuel options.</summary>
@@ -108,16 +111,35 @@ public sealed unsafe class CompiledPlugin : IDisposable
     public Plugin Instantiate(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (!_recycleAfterFailure) return InstantiateWithoutSource(cancellationToken);
+        // The source's reference on the code (taken first; throws ObjectDisposedException if
+        // Dispose won the race since the check above) also keeps it alive while instantiating:
+        // no second reference to take and drop.
+        var recycleFrom = new InstanceSource(_handle, _creationTimeout);
+        PluginHandle native;
+        try
+        {
+            native = InstanceSource.Instantiate(_handle, _creationTimeout, cancellationToken);
+        }
+        catch
+        {
+            recycleFrom.Dispose();
+            throw;
+        }
+        Interlocked.Increment(ref _liveInstances);
+        return new Plugin(native, this, recycleFrom);
+    }
+
+    private Plugin InstantiateWithoutSource(CancellationToken cancellationToken)
+    {
         bool referenced = false;
         try
         {
-            // Throws ObjectDisposedException if Dispose won the race since the check above.
+            // Throws ObjectDisposedException if Dispose won the race since the check in Instantiate.
             _handle.DangerousAddRef(ref referenced);
-            TimeSpan? timeout = TimeoutKnown ? ManifestTimeout : null;
-            PluginHandle native = InstanceSource.Instantiate(_handle, timeout, cancellationToken);
-            InstanceSource? recycleFrom = _recycleAfterFailure ? new InstanceSource(_handle, timeout) : null;
+            PluginHandle native = InstanceSource.Instantiate(_handle, _creationTimeout, cancellationToken);
             Interlocked.Increment(ref _liveInstances);
-            return new Plugin(native, this, recycleFrom);
+            return new Plugin(native, this, recycleFrom: null);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Extism.Sdk.Native;
 
@@ -17,10 +18,11 @@ namespace Extism.Sdk;
 internal sealed unsafe class InstanceSource : IDisposable
 {
     private readonly CompiledPluginHandle _compiled;
-    // Orders Instantiate against Dispose, so the compiled code is never freed under a running
-    // instantiation (the plug-in's own lock cannot do that: Dispose does not wait for calls).
-    private readonly object _gate = new();
-    private bool _released;
+    // 1 once Dispose dropped this source's reference. A replacement's instantiation takes a
+    // reference of its own (SafeHandle counting: refused once the code is freed), so the compiled
+    // code is never freed under a running instantiation without a lock between the two (the
+    // plug-in's own lock cannot order them: Dispose does not wait for calls).
+    private int _released;
     private Dictionary<string, string?>? _config; // merged UpdateConfig changes; null value = key removed
     private bool _httpHeaders;
     private readonly TimeSpan? _timeout; // the manifest's, which bounds each replacement's creation
@@ -74,6 +76,7 @@ internal sealed unsafe class InstanceSource : IDisposable
     /// <exception cref="ExtismException">libextism could not instantiate it (<see cref="ExtismErrorKind.Creation"/>).</exception>
     /// <exception cref="ExtismTimeoutException">The creation overran the manifest's timeout.</exception>
     /// <exception cref="OperationCanceledException">A token fired while waiting.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static PluginHandle Instantiate(CompiledPluginHandle compiled, TimeSpan? timeout, CancellationToken token = default)
         => BoundedCreation.Run(compiled, timeout, token);
 
@@ -93,11 +96,23 @@ internal sealed unsafe class InstanceSource : IDisposable
     /// </summary>
     internal PluginHandle? NewInstance()
     {
+        if (Volatile.Read(ref _released) != 0) return null;
         PluginHandle fresh;
-        lock (_gate)
+        bool referenced = false;
+        try
         {
-            if (_released) return null;
+            // Fails only when Dispose won the race and nothing else (a CompiledPlugin, a sibling's
+            // source) holds the code: then there is nothing to instantiate from, as after Dispose.
+            _compiled.DangerousAddRef(ref referenced);
             fresh = Instantiate(_compiled, _timeout);
+        }
+        catch (ObjectDisposedException) when (!referenced)
+        {
+            return null;
+        }
+        finally
+        {
+            if (referenced) _compiled.DangerousRelease();
         }
         if (_httpHeaders) Interop.extism_plugin_allow_http_response_headers(fresh);
         if (_config is { Count: > 0 } config)
@@ -138,12 +153,8 @@ internal sealed unsafe class InstanceSource : IDisposable
     /// <summary>Drops the reference on the compiled code (freed once nothing else holds it). Idempotent.</summary>
     public void Dispose()
     {
-        lock (_gate)
-        {
-            if (_released) return;
-            _released = true;
-            _compiled.DangerousRelease();
-        }
+        if (Interlocked.Exchange(ref _released, 1) != 0) return;
+        _compiled.DangerousRelease();
         GC.SuppressFinalize(this);
     }
 

@@ -214,10 +214,6 @@ public sealed unsafe partial class Plugin : IDisposable
                 native = Native;
                 native.DangerousAddRef(ref referenced);
                 plugin = (NativePlugin*)native.DangerousGetHandle();
-                // Host calls check plug-in memory against this instance's; written only when the
-                // instance changed (self-healing), which spares every call a GC write barrier.
-                GuestMemory memory = native.Memory;
-                if (!ReferenceEquals(_context.Memory, memory)) _context.Memory = memory;
                 // 3. The native call.
                 int rc = Invoke(plugin, name.Span, input, context, cancellationToken);
                 native.CallsFinished++; // under the lock; CallOutcome tells a first call's lazy instantiation apart
@@ -260,7 +256,7 @@ public sealed unsafe partial class Plugin : IDisposable
             // libextism replaces the store (and the kernel memory) at the next call after a call
             // to _start (plugin.rs store_needs_reset): what is known of this memory ends once the
             // call's own output has been read.
-            if (native is not null && name.Span.Length == 7 && name.Span.StartsWith("_start\0"u8)) native.Memory.StoreWillBeReplaced();
+            if (native is not null && name.Span.Length == 7 && name.Span.StartsWith("_start\0"u8)) native.MemoryIfMade?.StoreWillBeReplaced();
             if (referenced) native!.DangerousRelease();
             if (locked)
             {
