@@ -10,7 +10,7 @@ namespace Extism.Sdk.Extensions.Hosting.Tests;
 /// <summary>Binding a plug-in from configuration, and the start-time errors that name the key.</summary>
 public class ConfigurationTests
 {
-    private static IHost Build(Dictionary<string, string?> settings, string name = "p")
+    internal static IHost Build(Dictionary<string, string?> settings, string name = "p")
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);

@@ -11,18 +11,10 @@ namespace Extism.Sdk.Extensions.Hosting.Tests;
 /// <summary>"Untrusted": true in a plug-in's and in the registry's section: the preset binds, keys beside it override one field each, and the limits hold.</summary>
 public class UntrustedConfigurationTests
 {
-    private static IHost BuildPlugin(Dictionary<string, string?> settings)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddExtismPlugin("p", builder.Configuration.GetSection("Extism:Plugins:p"));
-        return builder.Build();
-    }
-
     [Fact]
     public async Task ThePresetBinds_AndEachKeyBesideItOverridesOneField()
     {
-        using IHost host = BuildPlugin(new()
+        using IHost host = ConfigurationTests.Build(new()
         {
             ["Extism:Plugins:p:Wasm:0:Path"] = TestWasm.PathOf("outcomes"),
             ["Extism:Plugins:p:Untrusted"] = "true",
@@ -54,7 +46,7 @@ public class UntrustedConfigurationTests
     {
         // Its start function never returns: the caller stops waiting at the preset's 2 s timeout,
         // and the preset's fuel ends the abandoned creation in the background.
-        using IHost host = BuildPlugin(new()
+        using IHost host = ConfigurationTests.Build(new()
         {
             ["Extism:Plugins:p:Wasm:0:Path"] = TestWasm.PathOf("hostile_start"),
             ["Extism:Plugins:p:Untrusted"] = "true",
@@ -71,7 +63,7 @@ public class UntrustedConfigurationTests
     [Fact]
     public async Task WithoutTheKey_NothingOfThePresetApplies()
     {
-        using IHost host = BuildPlugin(new() { ["Extism:Plugins:p:Wasm:0:Path"] = TestWasm.PathOf("outcomes") });
+        using IHost host = ConfigurationTests.Build(new() { ["Extism:Plugins:p:Wasm:0:Path"] = TestWasm.PathOf("outcomes") });
         await host.StartAsync();
         ExtismPluginOptions options = host.Services.GetRequiredService<IOptionsMonitor<ExtismPluginOptions>>().Get("p");
         Assert.Null(options.Manifest!.Timeout);
@@ -83,7 +75,7 @@ public class UntrustedConfigurationTests
     [Fact]
     public async Task ABadValueFailsTheStartNamingTheKey()
     {
-        using IHost host = BuildPlugin(new()
+        using IHost host = ConfigurationTests.Build(new()
         {
             ["Extism:Plugins:p:Wasm:0:Path"] = TestWasm.PathOf("outcomes"),
             ["Extism:Plugins:p:Untrusted"] = "maybe",
