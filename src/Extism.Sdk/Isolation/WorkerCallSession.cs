@@ -15,6 +15,7 @@ internal sealed class WorkerCallSession
 
     private readonly WorkerProcess _worker;
     private readonly PayloadWriter _request = new();
+    private readonly PayloadWriter _answer = new();
     private readonly List<(long Offset, byte[] Block)> _prefetched = new();
     private uint _requestId;
     private int _hostCall;
@@ -69,7 +70,7 @@ internal sealed class WorkerCallSession
         outputs = outputs[..outputCount];
         for (int i = 0; i < outputCount; i++) outputs[i].t = function.DeclaredOutputs[i];
 
-        PayloadWriter answer = _request.Clear();
+        PayloadWriter answer = _answer.Clear();
         _hostCall++;
         _inHostCall = true;
         CurrentFunction = function;
