@@ -51,6 +51,23 @@ public class FaultTests
     }
 
     [Fact]
+    public void AnIdleWorkerKilledFromOutsideIsReplacedWithoutFailingACall()
+    {
+        using var restarts = new RestartRecorder();
+        using IsolatedPluginPool pool = TestPlugins.Pool("echo");
+        Assert.Equal("a", pool.Call("echo", "a"));
+        int pid = pool.WorkerIds().Single();
+        using (Process worker = Process.GetProcessById(pid))
+        {
+            worker.Kill();
+            worker.WaitForExit();
+        }
+        Assert.Equal("b", pool.Call("echo", "b"));
+        Assert.NotEqual(pid, pool.WorkerIds().Single());
+        Assert.Equal(1, restarts.Count(pool.Name, "killed"));
+    }
+
+    [Fact]
     public void ACallPastItsDeadlineKillsTheWorker()
     {
         using var restarts = new RestartRecorder();

@@ -110,7 +110,13 @@ internal sealed partial class WorkerProcess
         }
         try
         {
-            _channel.Write(FrameType.Cancel, id, ReadOnlySpan<byte>.Empty);
+            Span<byte> frame = stackalloc byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(frame, id);
+            lock (_cancelPipe)
+            {
+                _cancelPipe.Write(frame);
+                _cancelPipe.Flush();
+            }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {

@@ -17,6 +17,7 @@ internal sealed partial class WorkerProcess : IDisposable
     private const int DisposingReason = -2;
 
     private readonly Process _process;
+    private readonly System.IO.Pipes.AnonymousPipeServerStream _cancelPipe;
     private readonly FrameChannel _channel;
     private readonly Queue<string> _stderr = new();
     private readonly string _poolName;
@@ -24,9 +25,10 @@ internal sealed partial class WorkerProcess : IDisposable
     private int _disposed;
     private bool _dead;
 
-    private WorkerProcess(Process process, string poolName)
+    private WorkerProcess(Process process, System.IO.Pipes.AnonymousPipeServerStream cancelPipe, string poolName)
     {
         _process = process;
+        _cancelPipe = cancelPipe;
         _poolName = poolName;
         Pid = process.Id;
         _channel = new FrameChannel(process.StandardOutput.BaseStream, process.StandardInput.BaseStream);
@@ -50,6 +52,22 @@ internal sealed partial class WorkerProcess : IDisposable
 
     internal FrameChannel Channel => _channel;
 
+    /// <summary>The process has ended (asks the OS; for idle workers, before renting them out).</summary>
+    internal bool HasExited
+    {
+        get
+        {
+            try
+            {
+                return _process.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                return true;
+            }
+        }
+    }
+
     /// <summary>
     /// Starts a worker and creates its plug-in; returns when the plug-in is ready.
     /// </summary>
@@ -58,16 +76,17 @@ internal sealed partial class WorkerProcess : IDisposable
     internal static WorkerProcess Start(WorkerLaunch launch, ReadOnlySpan<byte> createPayload, TimeSpan startTimeout, string poolName, IsolatedHostFunction[] functions)
     {
         Process process;
+        System.IO.Pipes.AnonymousPipeServerStream cancelPipe;
         try
         {
-            process = WorkerSpawner.Start(launch.CreateStartInfo());
+            (process, cancelPipe) = WorkerSpawner.Start(launch);
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
         {
             ExtismTelemetry.WorkerRestarted(poolName, WorkerExitReason.StartFailed);
             throw new ExtismWorkerException($"The Extism worker '{launch.Describe()}' could not be started: {e.Message}", WorkerExitReason.StartFailed, null, e);
         }
-        var worker = new WorkerProcess(process, poolName);
+        var worker = new WorkerProcess(process, cancelPipe, poolName);
         worker._session.Functions = functions;
         using var stall = new Timer(static w => ((WorkerProcess)w!).Kill(WorkerExitReason.StartFailed), worker, startTimeout, Timeout.InfiniteTimeSpan);
         try
@@ -189,6 +208,7 @@ internal sealed partial class WorkerProcess : IDisposable
             if (!_process.WaitForExit(1000)) KillFor(DisposingReason);
         }
         Reap();
+        _cancelPipe.Dispose();
         _process.Dispose();
     }
 

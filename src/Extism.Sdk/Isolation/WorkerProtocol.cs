@@ -8,6 +8,8 @@ namespace Extism.Sdk.Isolation;
 /// The frames between an <see cref="IsolatedPluginPool"/> and its worker processes. A frame is
 /// a 9-byte header (u32 payload length, u8 type, u32 id, little-endian) and its payload. The host
 /// writes to the worker's stdin and reads its stdout; the worker's stderr is for diagnostics only.
+/// Cancels take a separate pipe (the id of the call to cancel, u32 LE), so that the thread running
+/// calls in the worker can read stdin itself, with no hand-off between threads on every frame.
 /// </summary>
 internal enum FrameType : byte
 {
@@ -16,8 +18,6 @@ internal enum FrameType : byte
     Create = 1,
     /// <summary>string export, then the input (rest of the payload).</summary>
     Call = 2,
-    /// <summary>Cancels the call with the frame's id. Empty payload.</summary>
-    Cancel = 3,
     /// <summary>Answer to <see cref="HostCall"/>: u8 0 then the outputs (8 bytes each), or u8 1 then string message.</summary>
     HostReturn = 4,
     /// <summary>Memory operations, only while a host call is pending: i64 offset / i64 length / the bytes.</summary>
