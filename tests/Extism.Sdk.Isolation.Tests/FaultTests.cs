@@ -185,3 +185,40 @@ internal sealed class RestartRecorder : IDisposable
 
     public void Dispose() => _listener.Dispose();
 }
+
+/// <summary>One tenant crashing its worker again and again costs no other tenant a call.</summary>
+public class TenantIsolationTests
+{
+    [Fact]
+    public async Task ACrashingTenantCostsOtherTenantsNothing()
+    {
+        using var restarts = new RestartRecorder();
+        await using IsolatedPluginPool crasher = TestPlugins.Pool("hostile", functions: TestPlugins.HostileFunctions());
+        await using IsolatedPluginPool healthy = TestPlugins.Pool("count_vowels", maxWorkers: 2);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        int crashes = 0, answered = 0;
+        Task crashing = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Assert.ThrowsAsync<ExtismWorkerException>(() => crasher.CallAsync("error_forge", TestPlugins.HostileInput()));
+                crashes++;
+                await Task.Delay(250);
+            }
+        });
+        Task[] callers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Assert.Contains("\"count\":3", await healthy.CallAsync("count_vowels", "Hello, World!"));
+                Interlocked.Increment(ref answered);
+            }
+        })).ToArray();
+        await Task.WhenAll([crashing, .. callers]);
+        Assert.True(crashes >= 3, $"only {crashes} crashes");
+        Assert.True(answered > 50, $"only {answered} answers");
+        Assert.Equal(crashes, restarts.Count(crasher.Name, "crashed"));
+        Assert.Equal(0, restarts.Count(healthy.Name, "crashed"));
+        TestContext.Current.TestOutputHelper?.WriteLine($"{crashes} crashes, {answered} calls of the other tenant answered, none failed");
+    }
+}
