@@ -222,3 +222,35 @@ public class TenantIsolationTests
         TestContext.Current.TestOutputHelper?.WriteLine($"{crashes} crashes, {answered} calls of the other tenant answered, none failed");
     }
 }
+
+/// <summary>A worker never outlives its host, even when the host is killed outright.</summary>
+public class OrphanTests
+{
+    [Fact]
+    public void AWorkerDiesWithItsKilledParent()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "PR_SET_PDEATHSIG is Linux-only; elsewhere the worker leaves when its pipes close.");
+        string worker = Path.Combine(AppContext.BaseDirectory, "Extism.Sdk.Worker.dll");
+        // bash stands in for a host: it starts the worker (which inherits bash's stdin, held open
+        // by this test, so only the parent's death can end it) and is then killed with SIGKILL.
+        var start = new ProcessStartInfo("bash") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"dotnet '{worker}' --parent $$ <&0 & echo $!; wait");
+        using Process parent = Process.Start(start)!;
+        try
+        {
+            int pid = int.Parse(parent.StandardOutput.ReadLine()!);
+            Thread.Sleep(1500); // past the worker's start-up, so that it has set PR_SET_PDEATHSIG
+            Assert.True(TestPlugins.IsRunning(pid), "the worker waits for its Create frame");
+            parent.Kill();
+            parent.WaitForExit();
+            var clock = Stopwatch.StartNew();
+            while (TestPlugins.IsRunning(pid) && clock.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(50);
+            Assert.False(TestPlugins.IsRunning(pid), "the worker outlived its killed parent");
+        }
+        finally
+        {
+            parent.StandardInput.Close(); // a surviving worker reads the end of its stdin and leaves
+        }
+    }
+}

@@ -75,6 +75,7 @@ public class HostFunctionTests
         ExtismException failure = Assert.ThrowsAny<ExtismException>(() => pool.Call("call_transform", "x"));
         Assert.Equal(ExtismErrorKind.HostFunction, failure.Kind);
         Assert.Same(thrown, failure.InnerException);
+        Assert.Equal("Host function 'transform' threw InvalidOperationException while plug-in function 'call_transform' was running: no tenant", failure.Message);
         Assert.Equal(1, pool.Count); // a host-function failure is not a worker failure
     }
 

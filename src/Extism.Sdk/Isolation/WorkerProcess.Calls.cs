@@ -152,7 +152,10 @@ internal sealed partial class WorkerProcess
         ExtismErrorKind.FuelExhausted => new ExtismFuelExhaustedException(message, returnCode),
         ExtismErrorKind.OutOfMemory => new ExtismOutOfMemoryException(message, returnCode),
         ExtismErrorKind.GuestExit => new ExtismExitException(message, returnCode ?? 0),
-        ExtismErrorKind.HostFunction => new ExtismException(message, kind, returnCode, hostException),
+        // The worker's SDK names the stand-in exception it threw; name the callback's own, as in-process.
+        ExtismErrorKind.HostFunction => new ExtismException(
+            hostException is null ? message : message.Replace("threw IsolatedHostFunctionFailedException", "threw " + hostException.GetType().Name, StringComparison.Ordinal),
+            kind, returnCode, hostException),
         _ => new ExtismException(message, kind, returnCode),
     };
 }
