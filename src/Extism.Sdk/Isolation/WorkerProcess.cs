@@ -88,12 +88,22 @@ internal sealed partial class WorkerProcess : IDisposable
         }
         var worker = new WorkerProcess(process, cancelPipe, poolName);
         worker._session.Functions = functions;
-        using var stall = new Timer(static w => ((WorkerProcess)w!).Kill(WorkerExitReason.StartFailed), worker, startTimeout, Timeout.InfiniteTimeSpan);
+        // 0 starting, 1 ready, 2 stalled: the timer and the ready answer race for it, so a worker
+        // that answers just as the timeout fires is either killed or kept, never both.
+        int state = 0;
+        using var stall = new Timer(_ =>
+        {
+            if (Interlocked.CompareExchange(ref state, 2, 0) == 0) worker.Kill(WorkerExitReason.StartFailed);
+        }, null, startTimeout, Timeout.InfiniteTimeSpan);
         try
         {
             worker._channel.Write(FrameType.Create, 0, createPayload);
             if (!worker._channel.TryRead(out FrameType type, out _, out ReadOnlySpan<byte> payload)) throw worker.Died("start", null, starting: true);
-            if (type == FrameType.Ready) return worker;
+            if (type == FrameType.Ready)
+            {
+                if (Interlocked.CompareExchange(ref state, 1, 0) == 0) return worker;
+                throw worker.Died("start", new TimeoutException($"The worker was not ready within {startTimeout}."), starting: true);
+            }
             if (type == FrameType.CreateFailed)
             {
                 var reader = new PayloadReader(payload);
@@ -107,15 +117,13 @@ internal sealed partial class WorkerProcess : IDisposable
         }
         catch (IOException e)
         {
-            throw worker.Died("start", e, starting: true);
-        }
-        catch (Exception) when (worker.IsDead)
-        {
-            throw;
+            ExtismWorkerException death = worker.Died("start", e, starting: true);
+            worker.Dispose();
+            throw death;
         }
         catch
         {
-            worker.Dispose();
+            worker.Dispose(); // reaped and its pipes closed, whatever went wrong
             throw;
         }
     }
@@ -197,19 +205,27 @@ internal sealed partial class WorkerProcess : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         if (!IsDead)
         {
-            try
-            {
-                _process.StandardInput.BaseStream.Dispose();
-            }
-            catch (IOException)
-            {
-                // A broken pipe: the worker is gone already.
-            }
+            CloseQuietly(_process.StandardInput.BaseStream); // the worker reads the end of its stdin and exits
             if (!_process.WaitForExit(1000)) KillFor(DisposingReason);
         }
         Reap();
+        // Process.Dispose leaves the redirected streams to whoever read them (us): close them here.
+        CloseQuietly(_process.StandardInput.BaseStream);
+        CloseQuietly(_process.StandardOutput.BaseStream);
         _cancelPipe.Dispose();
         _process.Dispose();
+    }
+
+    private static void CloseQuietly(Stream stream)
+    {
+        try
+        {
+            stream.Dispose();
+        }
+        catch (IOException)
+        {
+            // A pipe whose other end is gone may fail its final flush; it is closed all the same.
+        }
     }
 
     /// <summary>Called by the pool's dispose for a worker in a call: kill it; the calling thread reaps it and reports <see cref="ObjectDisposedException"/>.</summary>
