@@ -160,7 +160,9 @@ internal sealed class WorkerHost
     {
         var reader = new PayloadReader(payload);
         string export = reader.String();
-        ReadOnlySpan<byte> input = reader.Rest; // in the channel's buffer: read before the next frame (host calls read frames)
+        // In the channel's buffer, which host calls read frames into: libextism copies the input into
+        // the plug-in's memory when the call starts (input_offset is a memory offset), before any host call.
+        ReadOnlySpan<byte> input = reader.Rest;
         var cancellation = new CancellationTokenSource();
         lock (_gate)
         {
