@@ -202,7 +202,10 @@ public class TenantIsolationTests
         {
             while (!stop.IsCancellationRequested)
             {
-                await Assert.ThrowsAsync<ExtismWorkerException>(() => crasher.CallAsync("error_forge", TestPlugins.HostileInput()));
+                // The three attacks that crash libextism itself, in turn.
+                string attack = (crashes % 3) switch { 0 => "error_forge", 1 => "config_forge", _ => "var_forge" };
+                var death = await Assert.ThrowsAsync<ExtismWorkerException>(() => crasher.CallAsync(attack, TestPlugins.HostileInput()));
+                Assert.Equal(WorkerExitReason.Crashed, death.Reason);
                 crashes++;
                 await Task.Delay(250);
             }
