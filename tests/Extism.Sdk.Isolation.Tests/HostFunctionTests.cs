@@ -110,6 +110,13 @@ public class HostFunctionTests
     }
 
     [Fact]
+    public void GeneratedHostFunctionsWorkAcrossTheBoundary()
+    {
+        using IsolatedPluginPool pool = TestPlugins.Pool("host_bytes", functions: GeneratedFunctions.GetIsolatedHostFunctions());
+        Assert.Equal("DLROW OLLEH", pool.Call("call_transform", "hello world"));
+    }
+
+    [Fact]
     public void ManyHostCallsInOneCall()
     {
         var addOne = new IsolatedHostFunction("add_one", [ExtismValType.I64], [ExtismValType.I64], null,
@@ -121,4 +128,11 @@ public class HostFunctionTests
         Assert.Equal((ulong)n, BinaryPrimitives.ReadUInt64LittleEndian(pool.Call("loop", TestPlugins.U64(n))));
         TestContext.Current.TestOutputHelper?.WriteLine($"host call round trip: {clock.Elapsed.TotalMicroseconds / n:F1} µs");
     }
+}
+
+/// <summary>A [HostFunction] method; the generator makes its IsolatedHostFunction.</summary>
+internal static partial class GeneratedFunctions
+{
+    [HostFunction("transform")]
+    public static string Transform(string text) => new(text.ToUpperInvariant().Reverse().ToArray());
 }
