@@ -111,6 +111,14 @@ public class CallTests
     }
 
     [Fact]
+    public void OptionsOutOfRangeAreRefused()
+    {
+        Assert.Throws<ArgumentException>(() => TestPlugins.Pool("echo", configure: o => o.MaxWorkers = 0));
+        Assert.Throws<ArgumentException>(() => TestPlugins.Pool("echo", configure: o => o.CallDeadline = TimeSpan.Zero));
+        Assert.Throws<ArgumentException>(() => TestPlugins.Pool("echo", configure: o => o.MaxWorkerMemoryBytes = -1));
+    }
+
+    [Fact]
     public void ADisposedPoolRefusesCalls()
     {
         IsolatedPluginPool pool = TestPlugins.Pool("echo");

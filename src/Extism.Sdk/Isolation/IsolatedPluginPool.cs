@@ -41,13 +41,16 @@ public sealed partial class IsolatedPluginPool : IDisposable, IAsyncDisposable
     /// <param name="manifest">The plug-in; validated here and sent to each worker as JSON (byte sources as base64).</param>
     /// <param name="functions">Host functions the plug-in may import; they run in this process.</param>
     /// <param name="options">Limits and the worker's location; null for the defaults.</param>
-    /// <exception cref="ArgumentException">The manifest is invalid, or MaxWorkers is not positive.</exception>
+    /// <exception cref="ArgumentException">The manifest is invalid, or an option is out of range (MaxWorkers, CallDeadline, MaxWorkerMemoryBytes, WorkerStartTimeout not positive).</exception>
     /// <exception cref="FileNotFoundException">The worker executable was not found; the message says where it was looked for.</exception>
     public IsolatedPluginPool(Manifest manifest, IsolatedHostFunction[]? functions = null, IsolatedPluginPoolOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         options ??= new IsolatedPluginPoolOptions();
         if (options.MaxWorkers <= 0) throw new ArgumentException("MaxWorkers must be positive.", nameof(options));
+        if (options.CallDeadline is { } deadline && deadline <= TimeSpan.Zero) throw new ArgumentException("CallDeadline must be positive (null for none).", nameof(options));
+        if (options.MaxWorkerMemoryBytes is <= 0) throw new ArgumentException("MaxWorkerMemoryBytes must be positive (null for no limit).", nameof(options));
+        if (options.WorkerStartTimeout <= TimeSpan.Zero || options.CancelGracePeriod < TimeSpan.Zero) throw new ArgumentException("WorkerStartTimeout must be positive and CancelGracePeriod not negative.", nameof(options));
         ManifestValidator.Validate(manifest, options.WithWasi);
         _functions = functions is null ? [] : (IsolatedHostFunction[])functions.Clone();
         _launch = WorkerLaunch.Locate(options.WorkerPath);
