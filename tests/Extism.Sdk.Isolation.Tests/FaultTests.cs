@@ -196,18 +196,25 @@ public class TenantIsolationTests
         using var restarts = new RestartRecorder();
         await using IsolatedPluginPool crasher = TestPlugins.Pool("hostile", functions: TestPlugins.HostileFunctions());
         await using IsolatedPluginPool healthy = TestPlugins.Pool("count_vowels", maxWorkers: 2);
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        using var stop = new CancellationTokenSource();
         int crashes = 0, answered = 0;
+        // Six crashes (the three attacks that crash libextism itself, twice each), at least 250 ms
+        // apart, while four callers of the other tenant call without pause until the last one.
         Task crashing = Task.Run(async () =>
         {
-            while (!stop.IsCancellationRequested)
+            try
             {
-                // The three attacks that crash libextism itself, in turn.
-                string attack = (crashes % 3) switch { 0 => "error_forge", 1 => "config_forge", _ => "var_forge" };
-                var death = await Assert.ThrowsAsync<ExtismWorkerException>(() => crasher.CallAsync(attack, TestPlugins.HostileInput()));
-                Assert.Equal(WorkerExitReason.Crashed, death.Reason);
-                crashes++;
-                await Task.Delay(250);
+                for (; crashes < 6; crashes++)
+                {
+                    string attack = (crashes % 3) switch { 0 => "error_forge", 1 => "config_forge", _ => "var_forge" };
+                    var death = await Assert.ThrowsAsync<ExtismWorkerException>(() => crasher.CallAsync(attack, TestPlugins.HostileInput()));
+                    Assert.Equal(WorkerExitReason.Crashed, death.Reason);
+                    await Task.Delay(250);
+                }
+            }
+            finally
+            {
+                stop.Cancel();
             }
         });
         Task[] callers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
@@ -219,9 +226,8 @@ public class TenantIsolationTests
             }
         })).ToArray();
         await Task.WhenAll([crashing, .. callers]);
-        Assert.True(crashes >= 3, $"only {crashes} crashes");
-        Assert.True(answered > 50, $"only {answered} answers");
-        Assert.Equal(crashes, restarts.Count(crasher.Name, "crashed"));
+        Assert.True(answered > 10, $"only {answered} answers");
+        Assert.Equal(6, restarts.Count(crasher.Name, "crashed"));
         Assert.Equal(0, restarts.Count(healthy.Name, "crashed"));
         TestContext.Current.TestOutputHelper?.WriteLine($"{crashes} crashes, {answered} calls of the other tenant answered, none failed");
     }
