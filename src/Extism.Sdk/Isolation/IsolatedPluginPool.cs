@@ -149,8 +149,19 @@ public sealed partial class IsolatedPluginPool : IDisposable, IAsyncDisposable
     /// <summary>Gives the worker back (or retires it when it died) and frees its slot.</summary>
     private void Return(WorkerProcess worker)
     {
-        if (worker.IsDead || Volatile.Read(ref _disposed) != 0) Retire(worker);
-        else _idle.Push(worker);
+        if (worker.IsDead || Volatile.Read(ref _disposed) != 0)
+        {
+            Retire(worker);
+        }
+        else
+        {
+            _idle.Push(worker);
+            // A Dispose that ran between the check and the push has already emptied the stack.
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                while (_idle.TryPop(out WorkerProcess? late)) Retire(late);
+            }
+        }
         _slots.Release();
     }
 
