@@ -121,23 +121,47 @@ internal static class HostFunctionsSource
             sb.Append(indent).AppendLine("    };");
             sb.Append(indent).AppendLine("}");
             sb.AppendLine();
+            EmitIsolated(sb, indent, isStatic, group, json);
         }
         json.Emit(sb, indent);
     }
 
+    /// <summary>
+    /// The same functions for an IsolatedPluginPool (plug-ins in worker processes): the bodies read
+    /// and write through RemotePlugin. Methods that take a CurrentPlugin cannot run there and are left out.
+    /// </summary>
+    private static void EmitIsolated(StringBuilder sb, string indent, bool isStatic, List<HostMethodModel> group, JsonInfoFields json)
+    {
+        List<HostMethodModel> portable = group.Where(m => !m.TakesCurrentPlugin).ToList();
+        if (portable.Count == 0) return;
+        sb.Append(indent).AppendLine("/// <summary>");
+        sb.Append(indent).Append("/// Creates the host functions of this type's ").Append(isStatic ? "static" : "instance")
+            .AppendLine(" [HostFunction] methods for an <see cref=\"global::Extism.Sdk.IsolatedPluginPool\"/>, whose plug-ins run in worker processes");
+        sb.Append(indent).AppendLine("/// (methods taking a <see cref=\"global::Extism.Sdk.CurrentPlugin\"/> are left out). New definitions on every call.");
+        sb.Append(indent).AppendLine("/// </summary>");
+        sb.Append(indent).Append("public ").Append(isStatic ? "static " : "").AppendLine("global::Extism.Sdk.IsolatedHostFunction[] GetIsolatedHostFunctions()");
+        sb.Append(indent).AppendLine("{");
+        sb.Append(indent).AppendLine("    return new global::Extism.Sdk.IsolatedHostFunction[]");
+        sb.Append(indent).AppendLine("    {");
+        foreach (HostMethodModel m in portable) EmitFunction(sb, indent + "        ", m, json, isolated: true);
+        sb.Append(indent).AppendLine("    };");
+        sb.Append(indent).AppendLine("}");
+        sb.AppendLine();
+    }
+
     private static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
-    private static void EmitFunction(StringBuilder sb, string indent, HostMethodModel m, JsonInfoFields json)
+    private static void EmitFunction(StringBuilder sb, string indent, HostMethodModel m, JsonInfoFields json, bool isolated = false)
     {
         string types(IEnumerable<ValueKind> kinds) =>
             "new global::Extism.Sdk.Native.ExtismValType[] { " + string.Join(", ", kinds.Select(k => "global::Extism.Sdk.Native.ExtismValType." + WasmType(k))) + " }";
         var args = new List<string>();
         if (m.TakesCurrentPlugin) args.Add("p");
-        for (int k = 0; k < m.Parameters.Count; k++) args.Add(ReadArgument(m.Parameters[k], k, m, json));
+        for (int k = 0; k < m.Parameters.Count; k++) args.Add(ReadArgument(m.Parameters[k], k, m, json, isolated));
         string call = (m.IsStatic ? "" : "this.") + m.MethodName + "(" + string.Join(", ", args) + ")";
-        string body = m.Result.Kind == ValueKind.Void ? call : WriteResult(m.Result, call, json);
+        string body = m.Result.Kind == ValueKind.Void ? call : WriteResult(m.Result, call, json, isolated);
 
-        sb.Append(indent).Append("new global::Extism.Sdk.HostFunction(").Append(TypeDecls.Literal(m.ImportName)).AppendLine(",");
+        sb.Append(indent).Append(isolated ? "new global::Extism.Sdk.IsolatedHostFunction(" : "new global::Extism.Sdk.HostFunction(").Append(TypeDecls.Literal(m.ImportName)).AppendLine(",");
         sb.Append(indent).Append("    ").Append(types(m.Parameters.Select(p => p.Kind))).AppendLine(",");
         sb.Append(indent).Append("    ").Append(types(m.Result.Kind == ValueKind.Void ? new ValueKind[0] : new[] { m.Result.Kind })).AppendLine(",");
         sb.Append(indent).Append("    ").Append(m.IsStatic ? "null" : "this").AppendLine(",");
@@ -154,10 +178,13 @@ internal static class HostFunctionsSource
         _ => "I64",
     };
 
-    private static string ReadArgument(ValueModel value, int k, HostMethodModel m, JsonInfoFields json)
+    private static string ReadArgument(ValueModel value, int k, HostMethodModel m, JsonInfoFields json, bool isolated)
     {
         string slot = "i[" + k + "].v";
         string offset = slot + ".i64";
+        // RemotePlugin.ReadBytes returns a copy (byte[]); CurrentPlugin.ReadBytes a span over guest memory.
+        string bytes = isolated ? "p.ReadBytes(" + offset + ")" : "p.ReadBytes(" + offset + ").ToArray()";
+        string helper = isolated ? "global::Extism.Sdk.IsolatedHostFunction" : "global::Extism.Sdk.HostFunction";
         switch (value.Kind)
         {
             case ValueKind.I32: return slot + ".i32";
@@ -170,11 +197,11 @@ internal static class HostFunctionsSource
             case ValueKind.String:
                 return value.IsNullable ? "(" + offset + " == 0 ? null : p.ReadString(" + offset + "))" : "p.ReadString(" + offset + ")";
             case ValueKind.Bytes:
-                return value.IsNullable ? "(" + offset + " == 0 ? null : p.ReadBytes(" + offset + ").ToArray())" : "p.ReadBytes(" + offset + ").ToArray()";
+                return value.IsNullable ? "(" + offset + " == 0 ? null : " + bytes + ")" : bytes;
             case ValueKind.Span: return "(global::System.ReadOnlySpan<byte>)p.ReadBytes(" + offset + ")";
-            case ValueKind.Memory: return "new global::System.ReadOnlyMemory<byte>(p.ReadBytes(" + offset + ").ToArray())";
+            case ValueKind.Memory: return "new global::System.ReadOnlyMemory<byte>(" + bytes + ")";
             default:
-                string read = "global::Extism.Sdk.HostFunction.ReadJsonBlock<" + value.BareTypeName + ">(p, " + offset + ", " + json.Field(value) + ")";
+                string read = helper + ".ReadJsonBlock<" + value.BareTypeName + ">(p, " + offset + ", " + json.Field(value) + ")";
                 if (value.IsReferenceType && !value.IsNullable)
                 {
                     read = "(" + read + " ?? throw new global::System.ArgumentException(" +
@@ -184,9 +211,10 @@ internal static class HostFunctionsSource
         }
     }
 
-    private static string WriteResult(ValueModel value, string call, JsonInfoFields json)
+    private static string WriteResult(ValueModel value, string call, JsonInfoFields json, bool isolated)
     {
         const string o = "o[0].v.";
+        string helper = isolated ? "global::Extism.Sdk.IsolatedHostFunction" : "global::Extism.Sdk.HostFunction";
         return value.Kind switch
         {
             ValueKind.I32 => o + "i32 = " + call,
@@ -199,7 +227,7 @@ internal static class HostFunctionsSource
             ValueKind.String => o + "i64 = p.WriteString(" + call + (value.IsNullable ? " ?? string.Empty" : "") + ")",
             ValueKind.Bytes => o + "i64 = p.WriteBytes(new global::System.ReadOnlySpan<byte>(" + call + "))",
             ValueKind.Memory => o + "i64 = p.WriteBytes(" + call + ".Span)",
-            _ => o + "i64 = global::Extism.Sdk.HostFunction.WriteJsonBlock<" + value.BareTypeName + ">(p, " + call + ", " + json.Field(value) + ")",
+            _ => o + "i64 = " + helper + ".WriteJsonBlock<" + value.BareTypeName + ">(p, " + call + ", " + json.Field(value) + ")",
         };
     }
 }

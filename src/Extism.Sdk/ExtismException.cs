@@ -71,6 +71,12 @@ public enum ExtismErrorKind
     /// Recognised only with <see cref="Plugin.ConfigureCustomLogging"/> on.
     /// </summary>
     InvalidHandle,
+    /// <summary>
+    /// The worker process running the plug-in (<see cref="IsolatedPluginPool"/>) died or was
+    /// killed during the call; the exception is an <see cref="ExtismWorkerException"/> whose
+    /// <see cref="ExtismWorkerException.Reason"/> says why. Only that worker's call is affected.
+    /// </summary>
+    WorkerDied = 18,
 }
 
 /// <summary>

@@ -59,6 +59,9 @@ internal static class ExtismTelemetry
     internal static readonly UpDownCounter<long> PoolInstances = Meter.CreateUpDownCounter<long>(
         "extism.pool.instances", "{instance}", "Pool instances, by pool and state (idle or in_use).");
 
+    internal static readonly Counter<long> WorkerRestarts = Meter.CreateCounter<long>(
+        "extism.worker.restarts", "{worker}", "Worker processes of isolated pools that died or were killed (and are replaced on demand), by pool and reason.");
+
     internal static readonly KeyValuePair<string, object?> IdleState = new(StateTag, "idle");
     internal static readonly KeyValuePair<string, object?> InUseState = new(StateTag, "in_use");
 
@@ -160,6 +163,17 @@ internal static class ExtismTelemetry
     internal static void InstanceRecycled(string reason)
     {
         if (Recycles.Enabled) Recycles.Add(1, new KeyValuePair<string, object?>(ReasonTag, reason));
+    }
+
+    private static readonly string[] WorkerReasons = Enum.GetValues<WorkerExitReason>().Select(r => SnakeCase(r.ToString())).ToArray();
+
+    /// <summary>Counts a worker process that died or was killed, with why (<c>extism.reason</c>: crashed, hung, memory_limit, killed, start_failed).</summary>
+    internal static void WorkerRestarted(string pool, WorkerExitReason reason)
+    {
+        if (WorkerRestarts.Enabled)
+        {
+            WorkerRestarts.Add(1, new KeyValuePair<string, object?>(PoolTag, pool), new KeyValuePair<string, object?>(ReasonTag, WorkerReasons[(int)reason]));
+        }
     }
 
     internal static void Finish(Activity activity, string outcome, Exception? failure)

@@ -43,6 +43,24 @@ internal static unsafe class LibraryLoader
         if (Volatile.Read(ref s_loaded) is null) Load();
     }
 
+    /// <summary>
+    /// The library a worker process (IsolatedPluginPool) should load so that it uses the one this
+    /// process would: the loaded one, ExtismRuntime.SetLibraryPath's, or the one next to this app
+    /// (a worker started from elsewhere would not look there). Null: let the worker probe (the
+    /// environment variable is inherited).
+    /// </summary>
+    internal static string? PathForWorkers()
+    {
+        lock (s_gate)
+        {
+            if (s_loaded is not null && File.Exists(s_loaded.Path)) return s_loaded.Path;
+            if (s_explicitPath is not null) return s_explicitPath;
+        }
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(EnvironmentVariable))) return null;
+        string beside = System.IO.Path.Combine(AppContext.BaseDirectory, "runtimes", Platform.RuntimeIdentifier, "native", Platform.LibraryFileName);
+        return File.Exists(beside) ? beside : null;
+    }
+
     internal static void SetExplicitPath(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);

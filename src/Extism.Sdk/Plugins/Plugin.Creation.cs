@@ -24,6 +24,19 @@ public sealed unsafe partial class Plugin
         return InstanceSource.Create(wasm, functions, options, timeout: null); // a manifest inside the bytes is not parsed here
     }
 
+    /// <summary>
+    /// A plug-in from manifest JSON that the host already validated (the worker process of an
+    /// <see cref="IsolatedPluginPool"/>), with the manifest's timeout known for late-cancel checks.
+    /// </summary>
+    internal static Plugin FromManifestJson(ReadOnlySpan<byte> json, HostFunction[] functions, PluginInitializationOptions options, TimeSpan? timeout)
+    {
+        LibraryLoader.EnsureLoaded();
+        var plugin = new Plugin(InstanceSource.Create(json, functions, options, timeout));
+        plugin._timeout = timeout;
+        plugin._timeoutKnown = true;
+        return plugin;
+    }
+
     private static void CheckFuel(long? fuelLimit)
     {
         if (fuelLimit is <= 0) throw new ArgumentOutOfRangeException(nameof(fuelLimit), fuelLimit, "FuelLimit must be positive (null for no limit).");
