@@ -44,7 +44,7 @@ internal static class Hostile
             }
             catch (ExtismException e)
             {
-                answer = $"{e.GetType().Name} Kind={e.Kind}" + (e is ExtismWorkerException w ? $" Reason={w.Reason} ExitCode={w.ExitCode}" : "") +
+                answer = $"{e.GetType().Name} Kind={e.Kind}" + (e is ExtismWorkerException w ? $" Reason={w.Reason} ExitCode={w.WorkerExitCode}" : "") +
                     $": {e.Message.Split('\n')[0]}";
                 if (e is not ExtismWorkerException) status = 1;
             }
