@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Extism.Sdk.Native;
 
 namespace Extism.Sdk.Isolation.Cost;
 
