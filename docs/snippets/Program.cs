@@ -14,6 +14,7 @@ var snippets = new (string Name, Func<Task> Run)[]
     ("concurrency", Concurrency.RunAsync),
     ("manifests", Manifests.RunAsync),
     ("registry", Registry.RunAsync),
+    ("isolation", Isolation.RunAsync),
 };
 
 bool update = args.Contains("--update");
