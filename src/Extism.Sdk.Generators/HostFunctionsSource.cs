@@ -8,7 +8,7 @@ namespace Extism.Sdk.Generators;
 /// <summary>The analysis of one [HostFunction] method: its type's declaration chain and its model, or diagnostics.</summary>
 internal sealed record HostMethodResult(TypeDeclModel? Type, HostMethodModel? Method, LocationInfo? MethodLocation, EquatableArray<DiagnosticInfo> Diagnostics);
 
-/// <summary>Analyses [HostFunction] methods and emits GetHostFunctions() for their types.</summary>
+/// <summary>Analyses [HostFunction] methods and emits GetHostFunctions() and GetIsolatedHostFunctions() for their types.</summary>
 internal static class HostFunctionsSource
 {
     public static HostMethodResult Analyze(IMethodSymbol method, AttributeData attribute, Compilation compilation)
@@ -37,14 +37,14 @@ internal static class HostFunctionsSource
 
         var mapper = new TypeMapper(compilation);
         var parameters = new List<ValueModel>();
-        bool takesPlugin = false;
+        PluginParameter plugin = PluginParameter.None;
         for (int i = 0; i < method.Parameters.Length; i++)
         {
             IParameterSymbol parameter = method.Parameters[i];
             Location? at = parameter.Locations.FirstOrDefault() ?? location;
-            if (i == 0 && TypeMapper.IsCurrentPlugin(parameter.Type) && parameter.RefKind == RefKind.None)
+            if (i == 0 && parameter.RefKind == RefKind.None && (TypeMapper.IsCurrentPlugin(parameter.Type) || TypeMapper.IsRemotePlugin(parameter.Type)))
             {
-                takesPlugin = true;
+                plugin = TypeMapper.IsCurrentPlugin(parameter.Type) ? PluginParameter.Current : PluginParameter.Remote;
                 continue;
             }
             if (parameter.RefKind is not (RefKind.None or RefKind.In))
@@ -77,14 +77,14 @@ internal static class HostFunctionsSource
         }
 
         HostMethodModel? model = diagnostics.Count == 0 && type is not null && result is not null
-            ? new HostMethodModel(method.Name, name!, ns, method.IsStatic, takesPlugin, new EquatableArray<ValueModel>(parameters), result)
+            ? new HostMethodModel(method.Name, name!, ns, method.IsStatic, plugin, new EquatableArray<ValueModel>(parameters), result)
             : null;
         return new HostMethodResult(type, model, LocationInfo.From(location), new EquatableArray<DiagnosticInfo>(diagnostics));
     }
 
     /// <summary>
-    /// Emits GetHostFunctions() for one type: a static method for its static host functions and an
-    /// instance method for its instance ones. Each body is a lambda over libextism's value slots that
+    /// Emits GetHostFunctions() and GetIsolatedHostFunctions() for one type: static methods for its
+    /// static host functions and instance methods for its instance ones. Each body is a lambda over libextism's value slots that
     /// calls the method directly (one delegate call per host call, no boxing, no allocation for
     /// numeric signatures).
     /// </summary>
@@ -100,49 +100,108 @@ internal static class HostFunctionsSource
     public static void EmitMembers(StringBuilder sb, string indent, IReadOnlyList<HostMethodModel> methods)
     {
         var json = new JsonInfoFields();
-        foreach (bool isStatic in new[] { true, false })
+        foreach (bool isolated in new[] { false, true })
         {
-            List<HostMethodModel> group = methods.Where(m => m.IsStatic == isStatic).ToList();
-            if (group.Count == 0) continue;
-            sb.Append(indent).AppendLine("/// <summary>");
-            sb.Append(indent).Append("/// Creates the host functions of this type's ").Append(isStatic ? "static" : "instance").AppendLine(" [HostFunction] methods:");
-            foreach (HostMethodModel m in group)
+            foreach (bool isStatic in new[] { true, false })
             {
-                sb.Append(indent).Append("/// <c>").Append(Escape(m.Namespace ?? "extism:host/user")).Append("::").Append(Escape(m.ImportName)).Append("</c> (<see cref=\"").Append(m.MethodName).AppendLine("\"/>),");
+                List<HostMethodModel> group = methods.Where(m => m.IsStatic == isStatic).ToList();
+                if (group.Count == 0) continue;
+                List<HostMethodModel> members = group.Where(m => isolated ? m.Isolated : m.InProcess).ToList();
+                // An import with no implementation for this kind of plug-in (only a CurrentPlugin
+                // method for isolated ones, or only a RemotePlugin one for in-process ones): a set
+                // without it would fail at plug-in creation with an unknown import, far from the cause.
+                HostMethodModel? lacking = group.FirstOrDefault(m => !members.Any(other => SameImport(m, other)));
+                if (lacking is not null) EmitUnavailable(sb, indent, isStatic, isolated, lacking);
+                else EmitSet(sb, indent, isStatic, isolated, members, json);
             }
-            sb.Append(indent).AppendLine("/// new definitions on every call: register them with any number of plug-ins, then dispose them.");
-            if (!isStatic) sb.Append(indent).AppendLine("/// They call this instance, which is also their user data (<see cref=\"global::Extism.Sdk.CurrentPlugin.GetUserData{T}\"/>).");
-            sb.Append(indent).AppendLine("/// </summary>");
-            sb.Append(indent).Append("public ").Append(isStatic ? "static " : "").AppendLine("global::Extism.Sdk.HostFunction[] GetHostFunctions()");
-            sb.Append(indent).AppendLine("{");
-            sb.Append(indent).AppendLine("    return new global::Extism.Sdk.HostFunction[]");
-            sb.Append(indent).AppendLine("    {");
-            foreach (HostMethodModel m in group) EmitFunction(sb, indent + "        ", m, json);
-            sb.Append(indent).AppendLine("    };");
-            sb.Append(indent).AppendLine("}");
-            sb.AppendLine();
         }
         json.Emit(sb, indent);
     }
 
+    private static bool SameImport(HostMethodModel a, HostMethodModel b) =>
+        a.ImportName == b.ImportName && (a.Namespace ?? DefaultNamespace) == (b.Namespace ?? DefaultNamespace);
+
+    internal const string DefaultNamespace = "extism:host/user";
+
+    private static void EmitSet(StringBuilder sb, string indent, bool isStatic, bool isolated, List<HostMethodModel> group, JsonInfoFields json)
+    {
+        string type = isolated ? "global::Extism.Sdk.IsolatedHostFunction" : "global::Extism.Sdk.HostFunction";
+        sb.Append(indent).AppendLine("/// <summary>");
+        sb.Append(indent).Append("/// Creates the ").Append(isolated ? "isolated " : "").Append("host functions of this type's ").Append(isStatic ? "static" : "instance").AppendLine(" [HostFunction] methods:");
+        foreach (HostMethodModel m in group)
+        {
+            sb.Append(indent).Append("/// <c>").Append(Escape(m.Namespace ?? DefaultNamespace)).Append("::").Append(Escape(m.ImportName)).Append("</c> (<see cref=\"").Append(m.MethodName).AppendLine("\"/>),");
+        }
+        if (isolated)
+        {
+            sb.Append(indent).AppendLine("/// new definitions on every call, for <see cref=\"global::Extism.Sdk.IsolatedPluginPool\"/>s: the methods run in this process");
+            sb.Append(indent).AppendLine("/// while the plug-in waits in its worker, and strings, bytes and JSON are copied across.");
+            if (!isStatic) sb.Append(indent).AppendLine("/// They call this instance, which is also their user data (<see cref=\"global::Extism.Sdk.RemotePlugin.GetUserData{T}\"/>).");
+        }
+        else
+        {
+            sb.Append(indent).AppendLine("/// new definitions on every call: register them with any number of plug-ins, then dispose them.");
+            if (!isStatic) sb.Append(indent).AppendLine("/// They call this instance, which is also their user data (<see cref=\"global::Extism.Sdk.CurrentPlugin.GetUserData{T}\"/>).");
+        }
+        sb.Append(indent).AppendLine("/// </summary>");
+        sb.Append(indent).Append("public ").Append(isStatic ? "static " : "").Append(type).Append("[] ").Append(isolated ? "GetIsolatedHostFunctions" : "GetHostFunctions").AppendLine("()");
+        sb.Append(indent).AppendLine("{");
+        // IsolatedHostFunction has SetNamespace only (no fluent WithNamespace): set after creating.
+        bool setNamespaces = isolated && group.Any(m => m.Namespace is not null);
+        sb.Append(indent).Append(setNamespaces ? "    var functions = new " : "    return new ").Append(type).AppendLine("[]");
+        sb.Append(indent).AppendLine("    {");
+        foreach (HostMethodModel m in group) EmitFunction(sb, indent + "        ", m, isolated, json);
+        sb.Append(indent).AppendLine("    };");
+        if (setNamespaces)
+        {
+            for (int k = 0; k < group.Count; k++)
+            {
+                if (group[k].Namespace is { } ns) sb.Append(indent).Append("    functions[").Append(k).Append("].SetNamespace(").Append(TypeDecls.Literal(ns)).AppendLine(");");
+            }
+            sb.Append(indent).AppendLine("    return functions;");
+        }
+        sb.Append(indent).AppendLine("}");
+        sb.AppendLine();
+    }
+
+    /// <summary>
+    /// A set that cannot be built is still declared, as an error-level [Obsolete] member, so that
+    /// calling it fails to compile with a message naming the method to fix (instead of CS1061).
+    /// </summary>
+    private static void EmitUnavailable(StringBuilder sb, string indent, bool isStatic, bool isolated, HostMethodModel lacking)
+    {
+        string name = isolated ? "GetIsolatedHostFunctions" : "GetHostFunctions";
+        string reason = isolated
+            ? lacking.MethodName + " takes CurrentPlugin, which cannot reach a plug-in in a worker process; add a method with the same [HostFunction] import taking RemotePlugin (or no plug-in parameter)"
+            : lacking.MethodName + " takes RemotePlugin, which only plug-ins in an IsolatedPluginPool pass; add a method with the same [HostFunction] import taking CurrentPlugin (or no plug-in parameter)";
+        string message = name + "() is not available: " + reason;
+        string type = isolated ? "global::Extism.Sdk.IsolatedHostFunction" : "global::Extism.Sdk.HostFunction";
+        sb.Append(indent).Append("/// <summary>Not available: ").Append(Escape(reason)).AppendLine(".</summary>");
+        sb.Append(indent).Append("[global::System.Obsolete(").Append(TypeDecls.Literal(message)).AppendLine(", true)]");
+        sb.Append(indent).AppendLine("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+        sb.Append(indent).Append("public ").Append(isStatic ? "static " : "").Append(type).Append("[] ").Append(name)
+            .Append("() => throw new global::System.NotSupportedException(").Append(TypeDecls.Literal(message)).AppendLine(");");
+        sb.AppendLine();
+    }
+
     private static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
-    private static void EmitFunction(StringBuilder sb, string indent, HostMethodModel m, JsonInfoFields json)
+    private static void EmitFunction(StringBuilder sb, string indent, HostMethodModel m, bool isolated, JsonInfoFields json)
     {
         string types(IEnumerable<ValueKind> kinds) =>
             "new global::Extism.Sdk.Native.ExtismValType[] { " + string.Join(", ", kinds.Select(k => "global::Extism.Sdk.Native.ExtismValType." + WasmType(k))) + " }";
         var args = new List<string>();
-        if (m.TakesCurrentPlugin) args.Add("p");
-        for (int k = 0; k < m.Parameters.Count; k++) args.Add(ReadArgument(m.Parameters[k], k, m, json));
+        if (m.Plugin != PluginParameter.None) args.Add("p");
+        for (int k = 0; k < m.Parameters.Count; k++) args.Add(ReadArgument(m.Parameters[k], k, m, isolated, json));
         string call = (m.IsStatic ? "" : "this.") + m.MethodName + "(" + string.Join(", ", args) + ")";
         string body = m.Result.Kind == ValueKind.Void ? call : WriteResult(m.Result, call, json);
 
-        sb.Append(indent).Append("new global::Extism.Sdk.HostFunction(").Append(TypeDecls.Literal(m.ImportName)).AppendLine(",");
+        sb.Append(indent).Append(isolated ? "new global::Extism.Sdk.IsolatedHostFunction(" : "new global::Extism.Sdk.HostFunction(").Append(TypeDecls.Literal(m.ImportName)).AppendLine(",");
         sb.Append(indent).Append("    ").Append(types(m.Parameters.Select(p => p.Kind))).AppendLine(",");
         sb.Append(indent).Append("    ").Append(types(m.Result.Kind == ValueKind.Void ? new ValueKind[0] : new[] { m.Result.Kind })).AppendLine(",");
         sb.Append(indent).Append("    ").Append(m.IsStatic ? "null" : "this").AppendLine(",");
         sb.Append(indent).Append("    ").Append(m.IsStatic ? "static " : "").Append("(p, i, o) => ").Append(body).Append(")");
-        if (m.Namespace is not null) sb.Append(".WithNamespace(").Append(TypeDecls.Literal(m.Namespace)).Append(")");
+        if (m.Namespace is not null && !isolated) sb.Append(".WithNamespace(").Append(TypeDecls.Literal(m.Namespace)).Append(")");
         sb.AppendLine(",");
     }
 
@@ -154,7 +213,9 @@ internal static class HostFunctionsSource
         _ => "I64",
     };
 
-    private static string ReadArgument(ValueModel value, int k, HostMethodModel m, JsonInfoFields json)
+    // CurrentPlugin.ReadBytes lends a span into the plug-in's memory; RemotePlugin.ReadBytes returns a
+    // fresh array that the method may keep, so the isolated variant copies nothing more.
+    private static string ReadArgument(ValueModel value, int k, HostMethodModel m, bool isolated, JsonInfoFields json)
     {
         string slot = "i[" + k + "].v";
         string offset = slot + ".i64";
@@ -170,9 +231,10 @@ internal static class HostFunctionsSource
             case ValueKind.String:
                 return value.IsNullable ? "(" + offset + " == 0 ? null : p.ReadString(" + offset + "))" : "p.ReadString(" + offset + ")";
             case ValueKind.Bytes:
-                return value.IsNullable ? "(" + offset + " == 0 ? null : p.ReadBytes(" + offset + ").ToArray())" : "p.ReadBytes(" + offset + ").ToArray()";
+                string bytes = "p.ReadBytes(" + offset + ")" + (isolated ? "" : ".ToArray()");
+                return value.IsNullable ? "(" + offset + " == 0 ? null : " + bytes + ")" : bytes;
             case ValueKind.Span: return "(global::System.ReadOnlySpan<byte>)p.ReadBytes(" + offset + ")";
-            case ValueKind.Memory: return "new global::System.ReadOnlyMemory<byte>(p.ReadBytes(" + offset + ").ToArray())";
+            case ValueKind.Memory: return "new global::System.ReadOnlyMemory<byte>(p.ReadBytes(" + offset + ")" + (isolated ? "" : ".ToArray()") + ")";
             default:
                 string read = "global::Extism.Sdk.HostFunction.ReadJsonBlock<" + value.BareTypeName + ">(p, " + offset + ", " + json.Field(value) + ")";
                 if (value.IsReferenceType && !value.IsNullable)
