@@ -77,7 +77,7 @@ internal static class PluginRegistryConfiguration
     }
 
     /// <summary>Bytes as a whole number, optionally with a binary suffix: "1073741824", "512MiB", "1GiB", "256KiB".</summary>
-    private static long? Bytes(IConfiguration section, string key, Func<string, string> path, List<string> errors)
+    internal static long? Bytes(IConfiguration section, string key, Func<string, string> path, List<string> errors)
     {
         if (Text(section, key) is not { } text) return null;
         (string digits, long unit) = text.EndsWith("GiB", StringComparison.OrdinalIgnoreCase) ? (text[..^3], 1L << 30)
