@@ -105,14 +105,13 @@ internal static class HostFunctionsSource
             foreach (bool isStatic in new[] { true, false })
             {
                 List<HostMethodModel> group = methods.Where(m => m.IsStatic == isStatic).ToList();
-                if (group.Count == 0) continue;
                 List<HostMethodModel> members = group.Where(m => isolated ? m.Isolated : m.InProcess).ToList();
-                // An import with no implementation for this kind of plug-in (only a CurrentPlugin
-                // method for isolated ones, or only a RemotePlugin one for in-process ones): a set
-                // without it would fail at plug-in creation with an unknown import, far from the cause.
-                HostMethodModel? lacking = group.FirstOrDefault(m => !members.Any(other => SameImport(m, other)));
-                if (lacking is not null) EmitUnavailable(sb, indent, isStatic, isolated, lacking);
-                else EmitSet(sb, indent, isStatic, isolated, members, json);
+                if (members.Count == 0) continue;
+                // Imports with no method for this kind of plug-in (only a CurrentPlugin one for
+                // isolated plug-ins, only a RemotePlugin one in-process) are left out; the doc
+                // comment names them, since a plug-in importing one fails to load ("unknown import").
+                List<HostMethodModel> leftOut = group.Where(m => !members.Any(other => SameImport(m, other))).ToList();
+                EmitSet(sb, indent, isStatic, isolated, members, leftOut, json);
             }
         }
         json.Emit(sb, indent);
@@ -123,19 +122,17 @@ internal static class HostFunctionsSource
 
     internal const string DefaultNamespace = "extism:host/user";
 
-    private static void EmitSet(StringBuilder sb, string indent, bool isStatic, bool isolated, List<HostMethodModel> group, JsonInfoFields json)
+    private static void EmitSet(StringBuilder sb, string indent, bool isStatic, bool isolated, List<HostMethodModel> group, List<HostMethodModel> leftOut, JsonInfoFields json)
     {
         string type = isolated ? "global::Extism.Sdk.IsolatedHostFunction" : "global::Extism.Sdk.HostFunction";
         sb.Append(indent).AppendLine("/// <summary>");
-        sb.Append(indent).Append("/// Creates the ").Append(isolated ? "isolated " : "").Append("host functions of this type's ").Append(isStatic ? "static" : "instance").AppendLine(" [HostFunction] methods:");
-        foreach (HostMethodModel m in group)
-        {
-            sb.Append(indent).Append("/// <c>").Append(Escape(m.Namespace ?? DefaultNamespace)).Append("::").Append(Escape(m.ImportName)).Append("</c> (<see cref=\"").Append(m.MethodName).AppendLine("\"/>),");
-        }
+        sb.Append(indent).Append("/// Creates the host functions of this type's ").Append(isStatic ? "static" : "instance").Append(" [HostFunction] methods")
+            .Append(isolated ? " for an <see cref=\"global::Extism.Sdk.IsolatedPluginPool\"/>" : "").AppendLine(":");
+        foreach (HostMethodModel m in group) sb.Append(indent).Append("/// ").Append(Import(m)).Append(" (<see cref=\"").Append(m.MethodName).AppendLine("\"/>),");
         if (isolated)
         {
-            sb.Append(indent).AppendLine("/// new definitions on every call, for <see cref=\"global::Extism.Sdk.IsolatedPluginPool\"/>s: the methods run in this process");
-            sb.Append(indent).AppendLine("/// while the plug-in waits in its worker, and strings, bytes and JSON are copied across.");
+            sb.Append(indent).AppendLine("/// new definitions on every call. The methods run in this process while the plug-in waits in its");
+            sb.Append(indent).AppendLine("/// worker process; strings, bytes and JSON are copied across.");
             if (!isStatic) sb.Append(indent).AppendLine("/// They call this instance, which is also their user data (<see cref=\"global::Extism.Sdk.RemotePlugin.GetUserData{T}\"/>).");
         }
         else
@@ -143,46 +140,23 @@ internal static class HostFunctionsSource
             sb.Append(indent).AppendLine("/// new definitions on every call: register them with any number of plug-ins, then dispose them.");
             if (!isStatic) sb.Append(indent).AppendLine("/// They call this instance, which is also their user data (<see cref=\"global::Extism.Sdk.CurrentPlugin.GetUserData{T}\"/>).");
         }
+        foreach (HostMethodModel m in leftOut)
+        {
+            sb.Append(indent).Append("/// Left out: ").Append(Import(m)).Append(" (<see cref=\"").Append(m.MethodName).Append("\"/> takes a ")
+                .Append(isolated ? "CurrentPlugin, which cannot reach a plug-in in a worker process" : "RemotePlugin, which only isolated plug-ins pass").AppendLine(").");
+        }
         sb.Append(indent).AppendLine("/// </summary>");
         sb.Append(indent).Append("public ").Append(isStatic ? "static " : "").Append(type).Append("[] ").Append(isolated ? "GetIsolatedHostFunctions" : "GetHostFunctions").AppendLine("()");
         sb.Append(indent).AppendLine("{");
-        // IsolatedHostFunction has SetNamespace only (no fluent WithNamespace): set after creating.
-        bool setNamespaces = isolated && group.Any(m => m.Namespace is not null);
-        sb.Append(indent).Append(setNamespaces ? "    var functions = new " : "    return new ").Append(type).AppendLine("[]");
+        sb.Append(indent).Append("    return new ").Append(type).AppendLine("[]");
         sb.Append(indent).AppendLine("    {");
         foreach (HostMethodModel m in group) EmitFunction(sb, indent + "        ", m, isolated, json);
         sb.Append(indent).AppendLine("    };");
-        if (setNamespaces)
-        {
-            for (int k = 0; k < group.Count; k++)
-            {
-                if (group[k].Namespace is { } ns) sb.Append(indent).Append("    functions[").Append(k).Append("].SetNamespace(").Append(TypeDecls.Literal(ns)).AppendLine(");");
-            }
-            sb.Append(indent).AppendLine("    return functions;");
-        }
         sb.Append(indent).AppendLine("}");
         sb.AppendLine();
     }
 
-    /// <summary>
-    /// A set that cannot be built is still declared, as an error-level [Obsolete] member, so that
-    /// calling it fails to compile with a message naming the method to fix (instead of CS1061).
-    /// </summary>
-    private static void EmitUnavailable(StringBuilder sb, string indent, bool isStatic, bool isolated, HostMethodModel lacking)
-    {
-        string name = isolated ? "GetIsolatedHostFunctions" : "GetHostFunctions";
-        string reason = isolated
-            ? lacking.MethodName + " takes CurrentPlugin, which cannot reach a plug-in in a worker process; add a method with the same [HostFunction] import taking RemotePlugin (or no plug-in parameter)"
-            : lacking.MethodName + " takes RemotePlugin, which only plug-ins in an IsolatedPluginPool pass; add a method with the same [HostFunction] import taking CurrentPlugin (or no plug-in parameter)";
-        string message = name + "() is not available: " + reason;
-        string type = isolated ? "global::Extism.Sdk.IsolatedHostFunction" : "global::Extism.Sdk.HostFunction";
-        sb.Append(indent).Append("/// <summary>Not available: ").Append(Escape(reason)).AppendLine(".</summary>");
-        sb.Append(indent).Append("[global::System.Obsolete(").Append(TypeDecls.Literal(message)).AppendLine(", true)]");
-        sb.Append(indent).AppendLine("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
-        sb.Append(indent).Append("public ").Append(isStatic ? "static " : "").Append(type).Append("[] ").Append(name)
-            .Append("() => throw new global::System.NotSupportedException(").Append(TypeDecls.Literal(message)).AppendLine(");");
-        sb.AppendLine();
-    }
+    private static string Import(HostMethodModel m) => "<c>" + Escape(m.Namespace ?? DefaultNamespace) + "::" + Escape(m.ImportName) + "</c>";
 
     private static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
@@ -194,14 +168,14 @@ internal static class HostFunctionsSource
         if (m.Plugin != PluginParameter.None) args.Add("p");
         for (int k = 0; k < m.Parameters.Count; k++) args.Add(ReadArgument(m.Parameters[k], k, m, isolated, json));
         string call = (m.IsStatic ? "" : "this.") + m.MethodName + "(" + string.Join(", ", args) + ")";
-        string body = m.Result.Kind == ValueKind.Void ? call : WriteResult(m.Result, call, json);
+        string body = m.Result.Kind == ValueKind.Void ? call : WriteResult(m.Result, call, isolated, json);
 
         sb.Append(indent).Append(isolated ? "new global::Extism.Sdk.IsolatedHostFunction(" : "new global::Extism.Sdk.HostFunction(").Append(TypeDecls.Literal(m.ImportName)).AppendLine(",");
         sb.Append(indent).Append("    ").Append(types(m.Parameters.Select(p => p.Kind))).AppendLine(",");
         sb.Append(indent).Append("    ").Append(types(m.Result.Kind == ValueKind.Void ? new ValueKind[0] : new[] { m.Result.Kind })).AppendLine(",");
         sb.Append(indent).Append("    ").Append(m.IsStatic ? "null" : "this").AppendLine(",");
         sb.Append(indent).Append("    ").Append(m.IsStatic ? "static " : "").Append("(p, i, o) => ").Append(body).Append(")");
-        if (m.Namespace is not null && !isolated) sb.Append(".WithNamespace(").Append(TypeDecls.Literal(m.Namespace)).Append(")");
+        if (m.Namespace is not null) sb.Append(".WithNamespace(").Append(TypeDecls.Literal(m.Namespace)).Append(")");
         sb.AppendLine(",");
     }
 
@@ -236,7 +210,7 @@ internal static class HostFunctionsSource
             case ValueKind.Span: return "(global::System.ReadOnlySpan<byte>)p.ReadBytes(" + offset + ")";
             case ValueKind.Memory: return "new global::System.ReadOnlyMemory<byte>(p.ReadBytes(" + offset + ")" + (isolated ? "" : ".ToArray()") + ")";
             default:
-                string read = "global::Extism.Sdk.HostFunction.ReadJsonBlock<" + value.BareTypeName + ">(p, " + offset + ", " + json.Field(value) + ")";
+                string read = Helper(isolated) + ".ReadJsonBlock<" + value.BareTypeName + ">(p, " + offset + ", " + json.Field(value) + ")";
                 if (value.IsReferenceType && !value.IsNullable)
                 {
                     read = "(" + read + " ?? throw new global::System.ArgumentException(" +
@@ -246,7 +220,10 @@ internal static class HostFunctionsSource
         }
     }
 
-    private static string WriteResult(ValueModel value, string call, JsonInfoFields json)
+    // The JSON block helpers: HostFunction's over CurrentPlugin, IsolatedHostFunction's over RemotePlugin.
+    private static string Helper(bool isolated) => isolated ? "global::Extism.Sdk.IsolatedHostFunction" : "global::Extism.Sdk.HostFunction";
+
+    private static string WriteResult(ValueModel value, string call, bool isolated, JsonInfoFields json)
     {
         const string o = "o[0].v.";
         return value.Kind switch
@@ -261,7 +238,7 @@ internal static class HostFunctionsSource
             ValueKind.String => o + "i64 = p.WriteString(" + call + (value.IsNullable ? " ?? string.Empty" : "") + ")",
             ValueKind.Bytes => o + "i64 = p.WriteBytes(new global::System.ReadOnlySpan<byte>(" + call + "))",
             ValueKind.Memory => o + "i64 = p.WriteBytes(" + call + ".Span)",
-            _ => o + "i64 = global::Extism.Sdk.HostFunction.WriteJsonBlock<" + value.BareTypeName + ">(p, " + call + ", " + json.Field(value) + ")",
+            _ => o + "i64 = " + Helper(isolated) + ".WriteJsonBlock<" + value.BareTypeName + ">(p, " + call + ", " + json.Field(value) + ")",
         };
     }
 }

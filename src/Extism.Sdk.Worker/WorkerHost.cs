@@ -1,4 +1,5 @@
-using System.Collections.Concurrent;
+using System.Buffers.Binary;
+using System.IO.Pipes;
 using Extism.Sdk.Isolation;
 using Extism.Sdk.Native;
 using Microsoft.Win32.SafeHandles;
@@ -6,21 +7,18 @@ using Microsoft.Win32.SafeHandles;
 namespace Extism.Sdk.Worker;
 
 /// <summary>
-/// One plug-in instance served over stdin/stdout. The main thread reads frames: a cancel takes
-/// effect at once, everything else goes to the call thread, which runs calls one at a time and,
-/// while the plug-in waits in a host function, serves the host's memory operations on the
-/// plug-in's <see cref="CurrentPlugin"/> until the host's answer arrives.
+/// One plug-in instance served over stdin/stdout. The main thread reads frames and runs calls one
+/// at a time; while the plug-in waits in a host function, it serves the host's memory operations
+/// on the plug-in's <see cref="CurrentPlugin"/> until the host's answer arrives. Cancels come on
+/// their own pipe, read by a second thread, because the main thread is inside the call then.
 /// </summary>
 internal sealed class WorkerHost
 {
-    private readonly record struct Queued(FrameType Type, uint Id, byte[] Payload);
-
     // Blocks that inputs point at are sent with the host call up to this size each, so reading
     // them in the host costs no round trip.
     private const int PrefetchLimit = 64 * 1024;
 
     private readonly FrameChannel _channel;
-    private readonly BlockingCollection<Queued> _queue = new();
     private readonly PayloadWriter _result = new();
     private readonly PayloadWriter _host = new();
     private readonly PayloadWriter _blocks = new();
@@ -35,7 +33,13 @@ internal sealed class WorkerHost
 
     internal static int Run(string[] args)
     {
-        int parent = args.Length >= 2 && args[0] == "--parent" ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 0;
+        int parent = 0;
+        string? cancelPipe = null;
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            if (args[i] == "--parent") parent = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
+            else if (args[i] == "--cancel") cancelPipe = args[i + 1];
+        }
         if (OperatingSystem.IsLinux())
         {
             // A host killed outright (SIGKILL) takes its workers with it, even one stuck in guest code.
@@ -43,7 +47,9 @@ internal sealed class WorkerHost
             if (parent != 0 && NativeMethods.getppid() != parent) return 3; // the parent died before prctl
         }
         var channel = new FrameChannel(Console.OpenStandardInput(), TakeStandardOutput());
-        return new WorkerHost(channel).Serve();
+        var host = new WorkerHost(channel);
+        if (cancelPipe is not null) host.WatchCancels(new AnonymousPipeClientStream(PipeDirection.In, cancelPipe));
+        return host.Serve();
     }
 
     /// <summary>
@@ -79,24 +85,46 @@ internal sealed class WorkerHost
         }
         _channel.Write(FrameType.Ready, id, new PayloadWriter().I32(Environment.ProcessId));
 
-        var calls = new Thread(CallLoop) { IsBackground = true, Name = "Extism worker calls" };
-        calls.Start();
         while (_channel.TryRead(out type, out id, out payload))
         {
-            if (type == FrameType.Cancel)
+            if (type != FrameType.Call) ProtocolViolation($"expected a call, got {type}");
+            RunCall(id, payload);
+        }
+        // stdin closed: the host is done with us (or gone).
+        return 0;
+    }
+
+    /// <summary>Reads call ids from the cancel pipe on a thread of its own; the end of the pipe means the host is gone.</summary>
+    private void WatchCancels(Stream pipe)
+    {
+        var watcher = new Thread(() =>
+        {
+            Span<byte> id = stackalloc byte[4];
+            while (Fill(pipe, id))
             {
+                uint call = BinaryPrimitives.ReadUInt32LittleEndian(id);
                 lock (_gate)
                 {
-                    if (_currentCall == id) _callCancellation?.Cancel();
-                    else _cancelRequested = id; // the call has not started yet
+                    if (_currentCall == call) _callCancellation?.Cancel();
+                    else _cancelRequested = call; // the call has not started yet
                 }
-                continue;
             }
-            _queue.Add(new Queued(type, id, payload.ToArray()));
+            // The host closed its end (it disposed the pool or died): leave at once, even mid-call.
+            Environment.Exit(0);
+        })
+        { IsBackground = true, Name = "Extism worker cancels" };
+        watcher.Start();
+    }
+
+    private static bool Fill(Stream stream, Span<byte> target)
+    {
+        while (!target.IsEmpty)
+        {
+            int read = stream.Read(target);
+            if (read == 0) return false;
+            target = target[read..];
         }
-        // stdin closed: the host is done with us (or gone). Leave at once, even mid-call.
-        Environment.Exit(0);
-        return 0;
+        return true;
     }
 
     private Plugin Create(ReadOnlySpan<byte> payload)
@@ -128,20 +156,13 @@ internal sealed class WorkerHost
         return types;
     }
 
-    private void CallLoop()
-    {
-        foreach (Queued item in _queue.GetConsumingEnumerable())
-        {
-            if (item.Type != FrameType.Call) ProtocolViolation($"expected a call, got {item.Type}");
-            RunCall(item.Id, item.Payload);
-        }
-    }
-
-    private void RunCall(uint id, byte[] payload)
+    private void RunCall(uint id, ReadOnlySpan<byte> payload)
     {
         var reader = new PayloadReader(payload);
         string export = reader.String();
-        int inputStart = payload.Length - reader.Rest.Length;
+        // In the channel's buffer, which host calls read frames into: libextism copies the input into
+        // the plug-in's memory when the call starts (input_offset is a memory offset), before any host call.
+        ReadOnlySpan<byte> input = reader.Rest;
         var cancellation = new CancellationTokenSource();
         lock (_gate)
         {
@@ -152,7 +173,7 @@ internal sealed class WorkerHost
         PayloadWriter result = _result.Clear();
         try
         {
-            _plugin!.Call(export, payload.AsSpan(inputStart), result, static (output, writer) => writer.U8(0).Raw(output), cancellation.Token);
+            _plugin!.Call(export, input, result, static (output, writer) => writer.U8(0).Raw(output), cancellation.Token);
         }
         catch (OperationCanceledException)
         {
@@ -207,18 +228,9 @@ internal sealed class WorkerHost
 
         while (true)
         {
-            Queued frame;
-            try
-            {
-                frame = _queue.Take();
-            }
-            catch (InvalidOperationException)
-            {
-                Environment.Exit(0); // stdin closed while waiting for the host
-                return;
-            }
-            var reader = new PayloadReader(frame.Payload);
-            if (frame.Type == FrameType.HostReturn)
+            if (!_channel.TryRead(out FrameType type, out uint id, out ReadOnlySpan<byte> payload)) Environment.Exit(0); // the host is gone
+            var reader = new PayloadReader(payload);
+            if (type == FrameType.HostReturn)
             {
                 if (reader.U8() != 0) throw new IsolatedHostFunctionFailedException(reader.String());
                 int count = reader.I32();
@@ -228,21 +240,21 @@ internal sealed class WorkerHost
             PayloadWriter reply = _reply.Clear();
             try
             {
-                switch (frame.Type)
+                switch (type)
                 {
                     case FrameType.MemRead: reply.U8(0).Raw(plugin.ReadBytes(reader.I64())); break;
                     case FrameType.MemLength: reply.U8(0).I64(plugin.BlockLength(reader.I64())); break;
                     case FrameType.MemWrite: reply.U8(0).I64(plugin.WriteBytes(reader.Rest)); break;
                     case FrameType.MemAlloc: reply.U8(0).I64(plugin.AllocateBlock(reader.I64())); break;
                     case FrameType.MemFree: plugin.FreeBlock(reader.I64()); reply.U8(0); break;
-                    default: ProtocolViolation($"expected a host-call answer, got {frame.Type}"); break;
+                    default: ProtocolViolation($"expected a host-call answer, got {type}"); break;
                 }
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or ExtismException)
             {
                 reply.Clear().U8(1).I32(e is ArgumentException ? 1 : e is ExtismException ? 2 : 3).String(e.Message);
             }
-            _channel.Write(FrameType.MemReply, frame.Id, reply);
+            _channel.Write(FrameType.MemReply, id, reply);
         }
     }
 

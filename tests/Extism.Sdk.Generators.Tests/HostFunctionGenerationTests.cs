@@ -75,4 +75,20 @@ public sealed class HostFunctionGenerationTests(ITestOutputHelper output)
         Assert.Contains("TestApp.Store.ExtismHostFunctions.g.cs", result.Sources.Keys);
         Assert.Contains("TestApp.Outer.Inner{T}.ExtismHostFunctions.g.cs", result.Sources.Keys);
     }
+
+    [Fact]
+    public void Isolated_host_functions_leave_out_methods_that_take_CurrentPlugin()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run([JsonContext, EveryType]);
+        Assert.Empty(result.CompilationDiagnostics);
+        string allTypes = result.Sources["TestApp.AllTypes.ExtismHostFunctions.g.cs"];
+        string isolated = allTypes[allTypes.IndexOf("GetIsolatedHostFunctions()", StringComparison.Ordinal)..];
+        Assert.Contains("IsolatedHostFunction(\"json\"", isolated);
+        Assert.Contains("IsolatedHostFunction.ReadJsonBlock<", isolated);
+        Assert.DoesNotContain("\"flag\"", isolated); // takes a CurrentPlugin
+        // Store's instance methods: one of two takes a CurrentPlugin.
+        string store = result.Sources["TestApp.Store.ExtismHostFunctions.g.cs"];
+        Assert.Contains("IsolatedHostFunction(\"next\"", store);
+        Assert.DoesNotContain("IsolatedHostFunction(\"add\"", store);
+    }
 }

@@ -54,12 +54,18 @@ public sealed class IsolatedHostFunctionGenerationTests(ITestOutputHelper output
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.Empty(result.CompilationDiagnostics);
         string remote = result.Sources["TestApp.Remote.ExtismHostFunctions.g.cs"];
-        Assert.Contains("public static global::Extism.Sdk.IsolatedHostFunction[] GetIsolatedHostFunctions()", remote);
-        // Only RemotePlugin methods and plain ones: GetHostFunctions() exists only as an error.
-        Assert.Contains("[global::System.Obsolete(\"GetHostFunctions() is not available: Flag takes RemotePlugin", remote);
-        string inProcess = result.Sources["TestApp.InProcessOnly.ExtismHostFunctions.g.cs"];
-        Assert.Contains("public static global::Extism.Sdk.HostFunction[] GetHostFunctions()", inProcess);
-        Assert.Contains("[global::System.Obsolete(\"GetIsolatedHostFunctions() is not available: Memory takes CurrentPlugin", inProcess);
+        string isolated = remote[remote.IndexOf("GetIsolatedHostFunctions()", StringComparison.Ordinal)..];
+        Assert.Contains("IsolatedHostFunction(\"flag\"", isolated);
+        Assert.Contains("IsolatedHostFunction.ReadJsonBlock<", isolated);
+        // In-process, the RemotePlugin methods are left out, and the doc comment says so.
+        string inProcess = remote[..remote.IndexOf("GetIsolatedHostFunctions()", StringComparison.Ordinal)];
+        Assert.Contains("new global::Extism.Sdk.HostFunction(\"ints\"", inProcess);
+        Assert.DoesNotContain("HostFunction(\"flag\"", inProcess);
+        Assert.Contains("/// Left out: <c>extism:host/user::flag</c> (<see cref=\"Flag\"/> takes a RemotePlugin", inProcess);
+        // Only a CurrentPlugin method: no isolated set at all.
+        string inProcessOnly = result.Sources["TestApp.InProcessOnly.ExtismHostFunctions.g.cs"];
+        Assert.Contains("public static global::Extism.Sdk.HostFunction[] GetHostFunctions()", inProcessOnly);
+        Assert.DoesNotContain("GetIsolatedHostFunctions", inProcessOnly);
     }
 
     [Fact]
@@ -87,21 +93,15 @@ public sealed class IsolatedHostFunctionGenerationTests(ITestOutputHelper output
     }
 
     [Fact]
-    public void Calling_an_unavailable_set_fails_to_compile_naming_the_method_to_change()
+    public void An_isolated_set_names_the_CurrentPlugin_methods_it_leaves_out()
     {
-        GeneratorHarness.Result result = Run(Remote, Usings.Replace("[assembly: ExtismJsonContext(typeof(TestApp.AppJson))]\n", "") + """
-            public static class Use
-            {
-                public static object A() => InProcessOnly.GetIsolatedHostFunctions();
-                public static object B() => Remote.GetHostFunctions();
-            }
-            """);
-        Assert.Empty(result.GeneratorDiagnostics);
-        Diagnostic[] errors = result.CompilationDiagnostics.Where(d => d.Id == "CS0619").ToArray();
-        Assert.Equal(2, errors.Length);
-        Assert.Contains(errors, d => d.GetMessage().Contains("Memory takes CurrentPlugin, which cannot reach a plug-in in a worker process", StringComparison.Ordinal));
-        Assert.Contains(errors, d => d.GetMessage().Contains("Flag takes RemotePlugin", StringComparison.Ordinal));
-        Assert.All(errors, d => Assert.Equal("Source2.cs", d.Location.GetLineSpan().Path));
+        GeneratorHarness.Result result = Run(HostFunctionGenerationTests.EveryType);
+        Assert.Empty(result.CompilationDiagnostics);
+        string store = result.Sources["TestApp.Store.ExtismHostFunctions.g.cs"];
+        string isolated = store[store.IndexOf("GetIsolatedHostFunctions()", StringComparison.Ordinal)..];
+        Assert.Contains("IsolatedHostFunction(\"next\"", isolated);
+        Assert.DoesNotContain("IsolatedHostFunction(\"add\"", isolated);
+        Assert.Contains("/// Left out: <c>extism:host/user::add</c> (<see cref=\"Add\"/> takes a CurrentPlugin, which cannot reach a plug-in in a worker process).", store);
     }
 
     [Theory]

@@ -51,6 +51,23 @@ public class FaultTests
     }
 
     [Fact]
+    public void AnIdleWorkerKilledFromOutsideIsReplacedWithoutFailingACall()
+    {
+        using var restarts = new RestartRecorder();
+        using IsolatedPluginPool pool = TestPlugins.Pool("echo");
+        Assert.Equal("a", pool.Call("echo", "a"));
+        int pid = pool.WorkerIds().Single();
+        using (Process worker = Process.GetProcessById(pid))
+        {
+            worker.Kill();
+            worker.WaitForExit();
+        }
+        Assert.Equal("b", pool.Call("echo", "b"));
+        Assert.NotEqual(pid, pool.WorkerIds().Single());
+        Assert.Equal(1, restarts.Count(pool.Name, "killed"));
+    }
+
+    [Fact]
     public void ACallPastItsDeadlineKillsTheWorker()
     {
         using var restarts = new RestartRecorder();
@@ -115,6 +132,7 @@ public class FaultTests
     [Fact]
     public void AWorkerThatCannotStartIsReported()
     {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "a shell script stands in for the broken worker");
         using var restarts = new RestartRecorder();
         // A file that is not a worker: it "starts" and exits at once.
         string fake = Path.Combine(Path.GetTempPath(), $"not-a-worker-{Guid.NewGuid():N}.sh");
@@ -167,4 +185,76 @@ internal sealed class RestartRecorder : IDisposable
     }
 
     public void Dispose() => _listener.Dispose();
+}
+
+/// <summary>One tenant crashing its worker again and again costs no other tenant a call.</summary>
+public class TenantIsolationTests
+{
+    [Fact]
+    public async Task ACrashingTenantCostsOtherTenantsNothing()
+    {
+        using var restarts = new RestartRecorder();
+        await using IsolatedPluginPool crasher = TestPlugins.Pool("hostile", functions: TestPlugins.HostileFunctions());
+        await using IsolatedPluginPool healthy = TestPlugins.Pool("count_vowels", maxWorkers: 2);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        int crashes = 0, answered = 0;
+        Task crashing = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                // The three attacks that crash libextism itself, in turn.
+                string attack = (crashes % 3) switch { 0 => "error_forge", 1 => "config_forge", _ => "var_forge" };
+                var death = await Assert.ThrowsAsync<ExtismWorkerException>(() => crasher.CallAsync(attack, TestPlugins.HostileInput()));
+                Assert.Equal(WorkerExitReason.Crashed, death.Reason);
+                crashes++;
+                await Task.Delay(250);
+            }
+        });
+        Task[] callers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Assert.Contains("\"count\":3", await healthy.CallAsync("count_vowels", "Hello, World!"));
+                Interlocked.Increment(ref answered);
+            }
+        })).ToArray();
+        await Task.WhenAll([crashing, .. callers]);
+        Assert.True(crashes >= 3, $"only {crashes} crashes");
+        Assert.True(answered > 50, $"only {answered} answers");
+        Assert.Equal(crashes, restarts.Count(crasher.Name, "crashed"));
+        Assert.Equal(0, restarts.Count(healthy.Name, "crashed"));
+        TestContext.Current.TestOutputHelper?.WriteLine($"{crashes} crashes, {answered} calls of the other tenant answered, none failed");
+    }
+}
+
+/// <summary>A worker never outlives its host, even when the host is killed outright.</summary>
+public class OrphanTests
+{
+    [Fact]
+    public void AWorkerDiesWithItsKilledParent()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "PR_SET_PDEATHSIG is Linux-only; elsewhere the worker leaves when its pipes close.");
+        string worker = Path.Combine(AppContext.BaseDirectory, "Extism.Sdk.Worker.dll");
+        // bash stands in for a host: it starts the worker (which inherits bash's stdin, held open
+        // by this test, so only the parent's death can end it) and is then killed with SIGKILL.
+        var start = new ProcessStartInfo("bash") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"dotnet '{worker}' --parent $$ <&0 & echo $!; wait");
+        using Process parent = Process.Start(start)!;
+        try
+        {
+            int pid = int.Parse(parent.StandardOutput.ReadLine()!);
+            Thread.Sleep(1500); // past the worker's start-up, so that it has set PR_SET_PDEATHSIG
+            Assert.True(TestPlugins.IsRunning(pid), "the worker waits for its Create frame");
+            parent.Kill();
+            parent.WaitForExit();
+            var clock = Stopwatch.StartNew();
+            while (TestPlugins.IsRunning(pid) && clock.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(50);
+            Assert.False(TestPlugins.IsRunning(pid), "the worker outlived its killed parent");
+        }
+        finally
+        {
+            parent.StandardInput.Close(); // a surviving worker reads the end of its stdin and leaves
+        }
+    }
 }

@@ -75,6 +75,7 @@ public class HostFunctionTests
         ExtismException failure = Assert.ThrowsAny<ExtismException>(() => pool.Call("call_transform", "x"));
         Assert.Equal(ExtismErrorKind.HostFunction, failure.Kind);
         Assert.Same(thrown, failure.InnerException);
+        Assert.Equal("Host function 'transform' threw InvalidOperationException while plug-in function 'call_transform' was running: no tenant", failure.Message);
         Assert.Equal(1, pool.Count); // a host-function failure is not a worker failure
     }
 
@@ -109,6 +110,13 @@ public class HostFunctionTests
     }
 
     [Fact]
+    public void GeneratedHostFunctionsWorkAcrossTheBoundary()
+    {
+        using IsolatedPluginPool pool = TestPlugins.Pool("host_bytes", functions: GeneratedFunctions.GetIsolatedHostFunctions());
+        Assert.Equal("DLROW OLLEH", pool.Call("call_transform", "hello world"));
+    }
+
+    [Fact]
     public void ManyHostCallsInOneCall()
     {
         var addOne = new IsolatedHostFunction("add_one", [ExtismValType.I64], [ExtismValType.I64], null,
@@ -118,6 +126,13 @@ public class HostFunctionTests
         const int n = 20_000;
         var clock = Stopwatch.StartNew();
         Assert.Equal((ulong)n, BinaryPrimitives.ReadUInt64LittleEndian(pool.Call("loop", TestPlugins.U64(n))));
-        TestContext.Current.SendDiagnosticMessage($"host call round trip: {clock.Elapsed.TotalMicroseconds / n:F1} µs");
+        TestContext.Current.TestOutputHelper?.WriteLine($"host call round trip: {clock.Elapsed.TotalMicroseconds / n:F1} µs");
     }
+}
+
+/// <summary>A [HostFunction] method; the generator makes its IsolatedHostFunction.</summary>
+internal static partial class GeneratedFunctions
+{
+    [HostFunction("transform")]
+    public static string Transform(string text) => new(text.ToUpperInvariant().Reverse().ToArray());
 }

@@ -74,13 +74,25 @@ const string orleansPart = ", an Orleans silo";
 const string orleansPart = "";
 #endif
 
+#if PACKAGE_TEST_WORKER
+// 8. The worker the package copies next to the app: an isolated pool finds it without configuration.
+using (var isolated = new IsolatedPluginPool(new Manifest(new PathWasmSource(Path.Combine(plugins, "count_vowels.wasm"))), options: new IsolatedPluginPoolOptions { MaxWorkers = 1 }))
+{
+    Expect("isolated count_vowels", """{"count":3,"total":3,"vowels":"aeiouAEIOU"}""", isolated.Call("count_vowels", "Hello, World!"));
+    Expect("isolated workers", 1, isolated.Count);
+}
+const string workerPart = ", an isolated worker";
+#else
+const string workerPart = "";
+#endif
+
 if (failures.Count > 0)
 {
     foreach (string failure in failures) Console.Error.WriteLine("FAIL " + failure);
     Console.Error.WriteLine($"package test: {failures.Count} check(s) failed");
     return 1;
 }
-Console.WriteLine($"package test: OK (Extism.Sdk {typeof(Plugin).Assembly.GetName().Version}, count_vowels, kv host functions, logging forwarded, hosting with reload, generated contracts{orleansPart})");
+Console.WriteLine($"package test: OK (Extism.Sdk {typeof(Plugin).Assembly.GetName().Version}, count_vowels, kv host functions, logging forwarded, hosting with reload, generated contracts{orleansPart}{workerPart})");
 return 0;
 
 sealed class CapturingProvider : ILoggerProvider

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Extism.Sdk.Native;
 
 namespace Extism.Sdk;
@@ -64,6 +66,37 @@ public sealed class IsolatedHostFunction
     {
         ArgumentException.ThrowIfNullOrEmpty(ns);
         Namespace = ns;
+    }
+
+    /// <summary>Sets the import module and returns this definition (for initialisers and generated code).</summary>
+    public IsolatedHostFunction WithNamespace(string ns)
+    {
+        SetNamespace(ns);
+        return this;
+    }
+
+    /// <summary>Deserializes the block at <paramref name="offset"/> with source-generated metadata; offset 0 (no data) gives default.</summary>
+    /// <param name="plugin">The calling plug-in (valid only during the callback).</param>
+    /// <param name="offset">An argument the plug-in passed: the start of a live block, or 0.</param>
+    /// <param name="typeInfo">How to read the value.</param>
+    /// <exception cref="ArgumentException"><paramref name="offset"/> is not 0 and not the start of a live block.</exception>
+    /// <exception cref="JsonException">The block is not valid JSON for <typeparamref name="T"/>.</exception>
+    public static T? ReadJsonBlock<T>(RemotePlugin plugin, long offset, JsonTypeInfo<T> typeInfo)
+    {
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        byte[] json = plugin.ReadBytes(offset);
+        return json.Length == 0 ? default : JsonSerializer.Deserialize(json, typeInfo);
+    }
+
+    /// <summary>Serializes <paramref name="value"/> into a new block owned by the plug-in and returns its offset; null gives 0 (no data).</summary>
+    /// <param name="plugin">The calling plug-in (valid only during the callback).</param>
+    /// <param name="value">The value to hand back.</param>
+    /// <param name="typeInfo">How to write the value.</param>
+    /// <exception cref="ExtismOutOfMemoryException">The plug-in's memory could not hold the JSON.</exception>
+    public static long WriteJsonBlock<T>(RemotePlugin plugin, T? value, JsonTypeInfo<T> typeInfo)
+    {
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        return value is null ? 0 : plugin.WriteBytes(JsonSerializer.SerializeToUtf8Bytes(value, typeInfo));
     }
 
     private static ExtismValType[] Checked(ReadOnlySpan<ExtismValType> types, string parameter)

@@ -122,8 +122,10 @@ public sealed partial class IsolatedPluginPool : IDisposable, IAsyncDisposable
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             while (_idle.TryPop(out WorkerProcess? worker))
             {
-                if (!worker.IsDead) return worker;
-                Retire(worker); // killed while idle (from outside): replaced without costing a call
+                if (!worker.IsDead && !worker.HasExited) return worker;
+                // Died while idle (killed from outside, most likely): counted, and replaced without costing a call.
+                if (!worker.IsDead) _ = worker.Died("(idle)", null);
+                Retire(worker);
             }
             WorkerProcess started = WorkerProcess.Start(_launch, _createPayload, _startTimeout, Name, _functions);
             lock (_live) _live.Add(started);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.IO.Pipes;
 using System.Runtime.InteropServices;
 using Extism.Sdk.Native;
 
@@ -23,7 +24,7 @@ internal sealed class WorkerLaunch
 
     internal string Describe() => _dll is null ? _program : $"{_program} {_dll}";
 
-    internal ProcessStartInfo CreateStartInfo()
+    internal ProcessStartInfo CreateStartInfo(string cancelPipe)
     {
         var start = new ProcessStartInfo(_program)
         {
@@ -36,6 +37,8 @@ internal sealed class WorkerLaunch
         if (_dll is not null) start.ArgumentList.Add(_dll);
         start.ArgumentList.Add("--parent");
         start.ArgumentList.Add(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        start.ArgumentList.Add("--cancel");
+        start.ArgumentList.Add(cancelPipe);
         // The environment is inherited (EXTISM_* included); the worker loads the library this process would.
         if (_libraryPath is not null) start.Environment[LibraryLoader.EnvironmentVariable] = _libraryPath;
         // A crashing worker should not leave a .NET dump file per crash behind.
@@ -118,29 +121,54 @@ internal sealed class WorkerLaunch
 internal static class WorkerSpawner
 {
     private static readonly object s_gate = new();
-    private static System.Collections.Concurrent.BlockingCollection<(ProcessStartInfo Start, TaskCompletionSource<Process> Done)>? s_requests;
+    private static System.Collections.Concurrent.BlockingCollection<(WorkerLaunch Launch, TaskCompletionSource<(Process, AnonymousPipeServerStream)> Done)>? s_requests;
 
-    internal static Process Start(ProcessStartInfo start)
+    /// <summary>Starts a worker with the write end of its cancel pipe (the read end is inherited by the worker only).</summary>
+    internal static (Process Process, AnonymousPipeServerStream CancelPipe) Start(WorkerLaunch launch)
     {
-        if (!OperatingSystem.IsLinux()) return Process.Start(start) ?? throw new InvalidOperationException("Process.Start returned no process.");
-        var done = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Requests().Add((start, done));
+        if (!OperatingSystem.IsLinux()) return StartNow(launch);
+        var done = new TaskCompletionSource<(Process, AnonymousPipeServerStream)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Requests().Add((launch, done));
         return done.Task.GetAwaiter().GetResult();
     }
 
-    private static System.Collections.Concurrent.BlockingCollection<(ProcessStartInfo, TaskCompletionSource<Process>)> Requests()
+    private static (Process, AnonymousPipeServerStream) StartNow(WorkerLaunch launch)
+    {
+        var cancel = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.Inheritable);
+        try
+        {
+            Process process;
+            try
+            {
+                process = Process.Start(launch.CreateStartInfo(cancel.GetClientHandleAsString())) ?? throw new InvalidOperationException("Process.Start returned no process.");
+            }
+            finally
+            {
+                // Only the worker keeps the read end: when this process dies, the worker sees the pipe end.
+                cancel.DisposeLocalCopyOfClientHandle();
+            }
+            return (process, cancel);
+        }
+        catch
+        {
+            cancel.Dispose();
+            throw;
+        }
+    }
+
+    private static System.Collections.Concurrent.BlockingCollection<(WorkerLaunch Launch, TaskCompletionSource<(Process, AnonymousPipeServerStream)> Done)> Requests()
     {
         lock (s_gate)
         {
             if (s_requests is not null) return s_requests;
-            var requests = new System.Collections.Concurrent.BlockingCollection<(ProcessStartInfo Start, TaskCompletionSource<Process> Done)>();
+            var requests = new System.Collections.Concurrent.BlockingCollection<(WorkerLaunch Launch, TaskCompletionSource<(Process, AnonymousPipeServerStream)> Done)>();
             var thread = new Thread(() =>
             {
-                foreach ((ProcessStartInfo start, TaskCompletionSource<Process> done) in requests.GetConsumingEnumerable())
+                foreach ((WorkerLaunch launch, TaskCompletionSource<(Process, AnonymousPipeServerStream)> done) in requests.GetConsumingEnumerable())
                 {
                     try
                     {
-                        done.SetResult(Process.Start(start) ?? throw new InvalidOperationException("Process.Start returned no process."));
+                        done.SetResult(StartNow(launch));
                     }
                     catch (Exception e)
                     {

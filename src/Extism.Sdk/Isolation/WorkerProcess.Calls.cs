@@ -110,7 +110,13 @@ internal sealed partial class WorkerProcess
         }
         try
         {
-            _channel.Write(FrameType.Cancel, id, ReadOnlySpan<byte>.Empty);
+            Span<byte> frame = stackalloc byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(frame, id);
+            lock (_cancelPipe)
+            {
+                _cancelPipe.Write(frame);
+                _cancelPipe.Flush();
+            }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -146,7 +152,10 @@ internal sealed partial class WorkerProcess
         ExtismErrorKind.FuelExhausted => new ExtismFuelExhaustedException(message, returnCode),
         ExtismErrorKind.OutOfMemory => new ExtismOutOfMemoryException(message, returnCode),
         ExtismErrorKind.GuestExit => new ExtismExitException(message, returnCode ?? 0),
-        ExtismErrorKind.HostFunction => new ExtismException(message, kind, returnCode, hostException),
+        // The worker's SDK names the stand-in exception it threw; name the callback's own, as in-process.
+        ExtismErrorKind.HostFunction => new ExtismException(
+            hostException is null ? message : message.Replace("threw IsolatedHostFunctionFailedException", "threw " + hostException.GetType().Name, StringComparison.Ordinal),
+            kind, returnCode, hostException),
         _ => new ExtismException(message, kind, returnCode),
     };
 }

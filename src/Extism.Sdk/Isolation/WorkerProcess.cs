@@ -17,6 +17,7 @@ internal sealed partial class WorkerProcess : IDisposable
     private const int DisposingReason = -2;
 
     private readonly Process _process;
+    private readonly System.IO.Pipes.AnonymousPipeServerStream _cancelPipe;
     private readonly FrameChannel _channel;
     private readonly Queue<string> _stderr = new();
     private readonly string _poolName;
@@ -24,9 +25,10 @@ internal sealed partial class WorkerProcess : IDisposable
     private int _disposed;
     private bool _dead;
 
-    private WorkerProcess(Process process, string poolName)
+    private WorkerProcess(Process process, System.IO.Pipes.AnonymousPipeServerStream cancelPipe, string poolName)
     {
         _process = process;
+        _cancelPipe = cancelPipe;
         _poolName = poolName;
         Pid = process.Id;
         _channel = new FrameChannel(process.StandardOutput.BaseStream, process.StandardInput.BaseStream);
@@ -50,6 +52,22 @@ internal sealed partial class WorkerProcess : IDisposable
 
     internal FrameChannel Channel => _channel;
 
+    /// <summary>The process has ended (asks the OS; for idle workers, before renting them out).</summary>
+    internal bool HasExited
+    {
+        get
+        {
+            try
+            {
+                return _process.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                return true;
+            }
+        }
+    }
+
     /// <summary>
     /// Starts a worker and creates its plug-in; returns when the plug-in is ready.
     /// </summary>
@@ -58,23 +76,34 @@ internal sealed partial class WorkerProcess : IDisposable
     internal static WorkerProcess Start(WorkerLaunch launch, ReadOnlySpan<byte> createPayload, TimeSpan startTimeout, string poolName, IsolatedHostFunction[] functions)
     {
         Process process;
+        System.IO.Pipes.AnonymousPipeServerStream cancelPipe;
         try
         {
-            process = WorkerSpawner.Start(launch.CreateStartInfo());
+            (process, cancelPipe) = WorkerSpawner.Start(launch);
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
         {
             ExtismTelemetry.WorkerRestarted(poolName, WorkerExitReason.StartFailed);
             throw new ExtismWorkerException($"The Extism worker '{launch.Describe()}' could not be started: {e.Message}", WorkerExitReason.StartFailed, null, e);
         }
-        var worker = new WorkerProcess(process, poolName);
+        var worker = new WorkerProcess(process, cancelPipe, poolName);
         worker._session.Functions = functions;
-        using var stall = new Timer(static w => ((WorkerProcess)w!).Kill(WorkerExitReason.StartFailed), worker, startTimeout, Timeout.InfiniteTimeSpan);
+        // 0 starting, 1 ready, 2 stalled: the timer and the ready answer race for it, so a worker
+        // that answers just as the timeout fires is either killed or kept, never both.
+        int state = 0;
+        using var stall = new Timer(_ =>
+        {
+            if (Interlocked.CompareExchange(ref state, 2, 0) == 0) worker.Kill(WorkerExitReason.StartFailed);
+        }, null, startTimeout, Timeout.InfiniteTimeSpan);
         try
         {
             worker._channel.Write(FrameType.Create, 0, createPayload);
             if (!worker._channel.TryRead(out FrameType type, out _, out ReadOnlySpan<byte> payload)) throw worker.Died("start", null, starting: true);
-            if (type == FrameType.Ready) return worker;
+            if (type == FrameType.Ready)
+            {
+                if (Interlocked.CompareExchange(ref state, 1, 0) == 0) return worker;
+                throw worker.Died("start", new TimeoutException($"The worker was not ready within {startTimeout}."), starting: true);
+            }
             if (type == FrameType.CreateFailed)
             {
                 var reader = new PayloadReader(payload);
@@ -88,15 +117,13 @@ internal sealed partial class WorkerProcess : IDisposable
         }
         catch (IOException e)
         {
-            throw worker.Died("start", e, starting: true);
-        }
-        catch (Exception) when (worker.IsDead)
-        {
-            throw;
+            ExtismWorkerException death = worker.Died("start", e, starting: true);
+            worker.Dispose();
+            throw death;
         }
         catch
         {
-            worker.Dispose();
+            worker.Dispose(); // reaped and its pipes closed, whatever went wrong
             throw;
         }
     }
@@ -178,18 +205,27 @@ internal sealed partial class WorkerProcess : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         if (!IsDead)
         {
-            try
-            {
-                _process.StandardInput.BaseStream.Dispose();
-            }
-            catch (IOException)
-            {
-                // A broken pipe: the worker is gone already.
-            }
+            CloseQuietly(_process.StandardInput.BaseStream); // the worker reads the end of its stdin and exits
             if (!_process.WaitForExit(1000)) KillFor(DisposingReason);
         }
         Reap();
+        // Process.Dispose leaves the redirected streams to whoever read them (us): close them here.
+        CloseQuietly(_process.StandardInput.BaseStream);
+        CloseQuietly(_process.StandardOutput.BaseStream);
+        _cancelPipe.Dispose();
         _process.Dispose();
+    }
+
+    private static void CloseQuietly(Stream stream)
+    {
+        try
+        {
+            stream.Dispose();
+        }
+        catch (IOException)
+        {
+            // A pipe whose other end is gone may fail its final flush; it is closed all the same.
+        }
     }
 
     /// <summary>Called by the pool's dispose for a worker in a call: kill it; the calling thread reaps it and reports <see cref="ObjectDisposedException"/>.</summary>

@@ -8,6 +8,8 @@ namespace Extism.Sdk.Isolation;
 /// The frames between an <see cref="IsolatedPluginPool"/> and its worker processes. A frame is
 /// a 9-byte header (u32 payload length, u8 type, u32 id, little-endian) and its payload. The host
 /// writes to the worker's stdin and reads its stdout; the worker's stderr is for diagnostics only.
+/// Cancels take a separate pipe (the id of the call to cancel, u32 LE), so that the thread running
+/// calls in the worker can read stdin itself, with no hand-off between threads on every frame.
 /// </summary>
 internal enum FrameType : byte
 {
@@ -16,8 +18,6 @@ internal enum FrameType : byte
     Create = 1,
     /// <summary>string export, then the input (rest of the payload).</summary>
     Call = 2,
-    /// <summary>Cancels the call with the frame's id. Empty payload.</summary>
-    Cancel = 3,
     /// <summary>Answer to <see cref="HostCall"/>: u8 0 then the outputs (8 bytes each), or u8 1 then string message.</summary>
     HostReturn = 4,
     /// <summary>Memory operations, only while a host call is pending: i64 offset / i64 length / the bytes.</summary>
@@ -54,7 +54,10 @@ internal sealed class FrameChannel
     private readonly Stream _input;
     private readonly Stream _output;
     private readonly object _writeGate = new();
-    private byte[] _readBuffer = new byte[4096];
+    // Bytes read from the stream: [_readStart, _readEnd) are not consumed yet.
+    private byte[] _readBuffer = new byte[64 * 1024];
+    private int _readStart;
+    private int _readEnd;
 
     internal FrameChannel(Stream input, Stream output)
     {
@@ -119,25 +122,39 @@ internal sealed class FrameChannel
         type = 0;
         id = 0;
         payload = default;
-        Span<byte> header = stackalloc byte[HeaderSize];
-        if (!Fill(header)) return false;
+        if (!Ensure(HeaderSize)) return false;
+        ReadOnlySpan<byte> header = _readBuffer.AsSpan(_readStart, HeaderSize);
         int length = BinaryPrimitives.ReadInt32LittleEndian(header);
         if (length is < 0 or > MaxPayload) throw new InvalidDataException($"A frame claims {length} bytes.");
         type = (FrameType)header[4];
         id = BinaryPrimitives.ReadUInt32LittleEndian(header[5..]);
-        if (_readBuffer.Length < length) _readBuffer = new byte[Math.Max(length, _readBuffer.Length * 2)];
-        if (!Fill(_readBuffer.AsSpan(0, length))) return false;
-        payload = _readBuffer.AsSpan(0, length);
+        if (!Ensure(HeaderSize + length)) return false;
+        payload = _readBuffer.AsSpan(_readStart + HeaderSize, length);
+        _readStart += HeaderSize + length;
         return true;
     }
 
-    private bool Fill(Span<byte> target)
+    /// <summary>
+    /// Makes <paramref name="count"/> unread bytes available from _readStart. Each read takes
+    /// whatever the pipe holds, so a small frame usually arrives in one system call with its header.
+    /// </summary>
+    private bool Ensure(int count)
     {
-        while (!target.IsEmpty)
+        if (_readEnd - _readStart >= count) return true;
+        if (_readBuffer.Length - _readStart < count)
         {
-            int read = _input.Read(target);
+            // Move the unread part to the front, into a larger buffer if it does not fit.
+            byte[] target = _readBuffer.Length >= count ? _readBuffer : new byte[Math.Max(count, _readBuffer.Length * 2)];
+            Buffer.BlockCopy(_readBuffer, _readStart, target, 0, _readEnd - _readStart);
+            _readEnd -= _readStart;
+            _readStart = 0;
+            _readBuffer = target;
+        }
+        while (_readEnd - _readStart < count)
+        {
+            int read = _input.Read(_readBuffer, _readEnd, _readBuffer.Length - _readEnd);
             if (read == 0) return false;
-            target = target[read..];
+            _readEnd += read;
         }
         return true;
     }
