@@ -39,13 +39,22 @@ public class IsolatedReloadTests
         var (host, plugin) = Start(wasm, gate);
         using (host)
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             await host.StartAsync();
+            TimeSpan start = clock.Elapsed;
             Assert.Equal("one", plugin.Call("answer", ""));
+            clock.Restart();
+            const int calls = 2000;
+            for (int i = 0; i < calls; i++) plugin.Call("answer", "");
+            TimeSpan perCall = clock.Elapsed / calls;
             Task<string> inFlight = plugin.CallAsync("slow", "");
             await Wait.Until(() => plugin.Workers == 1 && IsolatedHosting.WorkerProcesses() is null or 1, "the slow call to hold the worker");
 
+            clock.Restart();
             TestWasm.ReplaceByRename(wasm, IsolatedHosting.Answering("two"));
             await Wait.Until(() => plugin.Generation >= 2, "the reload");
+            TestContext.Current.TestOutputHelper?.WriteLine(
+                $"host start with one worker: {start.TotalMilliseconds:F0} ms; call through ExtismIsolatedPlugin: {perCall.TotalMicroseconds:F1} µs; file replaced to new generation serving: {clock.Elapsed.TotalMilliseconds:F0} ms (debounce 100 ms included)");
             Assert.Equal("two", plugin.Call("answer", ""));
             Assert.False(inFlight.IsCompleted);
             Assert.Equal(2, IsolatedHosting.WorkerProcesses() ?? 2); // the old pool's busy worker and the new pool's
