@@ -18,13 +18,14 @@ namespace Extism.Sdk.Extensions.Hosting;
 /// </remarks>
 public sealed class ExtismIsolatedPlugin
 {
+    private readonly HashSet<PoolGeneration> _draining = [];   // lock: replaced generations whose calls still run
     private PoolGeneration _current;
     private int _disposed;
 
     internal ExtismIsolatedPlugin(string name, IsolatedPluginPool pool)
     {
         Name = name;
-        _current = new PoolGeneration(pool, 1);
+        _current = new PoolGeneration(this, pool, 1);
     }
 
     /// <summary>The plug-in's name (its service key).</summary>
@@ -140,13 +141,14 @@ public sealed class ExtismIsolatedPlugin
     internal int Swap(IsolatedPluginPool pool)
     {
         PoolGeneration old = Volatile.Read(ref _current);
-        var next = new PoolGeneration(pool, old.Number + 1);
+        var next = new PoolGeneration(this, pool, old.Number + 1);
         Volatile.Write(ref _current, next); // reloads run one at a time: no competing writer
         if (Volatile.Read(ref _disposed) != 0)
         {
             next.Retire(inBackground: false);
             throw new ObjectDisposedException(nameof(ExtismIsolatedPlugin));
         }
+        lock (_draining) _draining.Add(old);
         old.Retire(inBackground: true);
         return next.Number;
     }
@@ -177,15 +179,18 @@ public sealed class ExtismIsolatedPlugin
         return true;
     }
 
-    /// <summary>Disposes the current pool: idle workers exit, busy ones are killed (their calls fail with <see cref="ObjectDisposedException"/>).</summary>
+    /// <summary>Disposes the current pool and any replaced one still running calls: idle workers exit, busy ones are killed (their calls fail with <see cref="ObjectDisposedException"/>).</summary>
     internal void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        PoolGeneration[] draining;
+        lock (_draining) draining = [.. _draining];
+        foreach (PoolGeneration generation in draining) generation.Retire(inBackground: false, force: true);
         Volatile.Read(ref _current).Retire(inBackground: false, force: true);
     }
 
     /// <summary>One pool and the number of calls on it; disposed once retired and unused.</summary>
-    private sealed class PoolGeneration(IsolatedPluginPool pool, int number)
+    private sealed class PoolGeneration(ExtismIsolatedPlugin owner, IsolatedPluginPool pool, int number)
     {
         private int _inUse;
         private int _retired;
@@ -221,6 +226,7 @@ public sealed class ExtismIsolatedPlugin
         private void DisposePool(bool inBackground)
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            lock (owner._draining) owner._draining.Remove(this);
             if (inBackground) _ = Task.Run(Pool.Dispose);
             else Pool.Dispose();
         }

@@ -70,6 +70,31 @@ public class IsolatedReloadTests
     }
 
     [Fact]
+    public async Task DisposingTheHostEndsAReplacedPoolThatStillRunsACall()
+    {
+        using var dir = new TempDirectory();
+        string wasm = dir.File("answer.wasm");
+        File.WriteAllText(wasm, IsolatedHosting.Answering("one"));
+        using var gate = new SemaphoreSlim(0);
+        var (host, plugin) = Start(wasm, gate);
+        Task<string> inFlight;
+        using (host)
+        {
+            await host.StartAsync();
+            inFlight = plugin.CallAsync("slow", "");
+            await Wait.Until(() => IsolatedHosting.WorkerProcesses() is null or 1, "the slow call to hold the worker");
+            TestWasm.ReplaceByRename(wasm, IsolatedHosting.Answering("two"));
+            await Wait.Until(() => plugin.Generation >= 2, "the reload");
+            Assert.False(inFlight.IsCompleted);
+        }
+        // The old generation was still running the call: the host's disposal killed its worker too.
+        // (The host function itself runs in this process and is not interrupted: release it.)
+        await IsolatedHosting.NoWorkersLeft();
+        gate.Release(10);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => inFlight);
+    }
+
+    [Fact]
     public async Task AModuleThatDoesNotLoadIsRefusedAndTheRunningOneKeepsServing()
     {
         using var dir = new TempDirectory();
