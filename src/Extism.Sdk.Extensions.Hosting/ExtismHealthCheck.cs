@@ -72,7 +72,7 @@ namespace Extism.Sdk.Extensions.Hosting
 namespace Microsoft.Extensions.DependencyInjection
 {
     /// <summary>Health checks for Extism plug-ins.</summary>
-    public static class ExtismHealthChecksBuilderExtensions
+    public static partial class ExtismHealthChecksBuilderExtensions
     {
         /// <summary>
         /// Adds a health check, named <c>extism:{name}</c>, for a plug-in registered with

@@ -36,15 +36,33 @@ public sealed class ExtismPluginBuilder
     }
 }
 
-/// <summary>What AddExtismPlugin recorded for one name: where its options come from and its host-function factories.</summary>
-internal sealed class ExtismPluginRegistration(string name, IConfiguration? configuration)
+/// <summary>What AddExtismPlugin or AddExtismIsolatedPlugin recorded for one name: where its options come from and its host-function factories.</summary>
+internal sealed class ExtismPluginRegistration(string name, IConfiguration? configuration, bool isolated = false)
 {
     internal string Name { get; } = name;
+
+    /// <summary>Registered with AddExtismIsolatedPlugin: the plug-in runs in worker processes.</summary>
+    internal bool Isolated { get; } = isolated;
 
     /// <summary>The bound section, watched for changes; null when configured in code.</summary>
     internal IConfiguration? Configuration { get; } = configuration;
 
     internal List<Func<IServiceProvider, IEnumerable<HostFunction>>> HostFunctionFactories { get; } = [];
+
+    internal List<Func<IServiceProvider, IEnumerable<IsolatedHostFunction>>> IsolatedHostFunctionFactories { get; } = [];
+
+    internal IsolatedHostFunction[] CreateIsolatedHostFunctions(IServiceProvider services)
+    {
+        var functions = new List<IsolatedHostFunction>();
+        foreach (var factory in IsolatedHostFunctionFactories)
+        {
+            foreach (IsolatedHostFunction function in factory(services) ?? [])
+            {
+                functions.Add(function ?? throw new InvalidOperationException($"A host-function factory of Extism plug-in '{Name}' returned a null function."));
+            }
+        }
+        return [.. functions];
+    }
 
     internal HostFunction[] CreateHostFunctions(IServiceProvider services)
     {

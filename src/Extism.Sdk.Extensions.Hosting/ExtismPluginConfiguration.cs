@@ -9,9 +9,9 @@ namespace Extism.Sdk.Extensions.Hosting;
 /// than with the reflection binder: every mistake is reported with its full key, unknown keys
 /// (typos) are errors instead of being ignored, and nothing here needs reflection (AOT safe).
 /// </summary>
-internal static class ExtismPluginConfiguration
+internal static partial class ExtismPluginConfiguration
 {
-    private static readonly string[] TopLevel = ["Wasm", "AllowedHosts", "AllowedPaths", "Config", "Timeout", "Memory", "Wasi", "FuelLimit", "Pool", "ReloadOnChange", "ReloadDebounce", "Untrusted"];
+    private static readonly string[] TopLevel = ["Wasm", "AllowedHosts", "AllowedPaths", "Config", "Timeout", "Memory", "Wasi", "FuelLimit", "Pool", "ReloadOnChange", "ReloadDebounce", "Untrusted", "Worker"];
     private static readonly string[] WasmKeys = ["Path", "Url", "Hash", "Name"];
     private static readonly string[] MemoryKeys = ["MaxPages", "MaxHttpResponseBytes", "MaxVarBytes"];
     private static readonly string[] PoolKeys = ["MaxSize", "Isolation", "RentTimeout", "Prewarm", "MaxInterruptionRetries", "Name"];
@@ -95,10 +95,14 @@ internal static class ExtismPluginConfiguration
         }
         options.Manifest = manifest;
         options.WithWasi = Boolean(section, "Wasi", "Wasi", Key, errors) ?? false;
+        // Workers have no fuel limit: an isolated plug-in does not take the preset's (an explicit
+        // FuelLimit is refused by validation); its deadline is Worker:CallDeadline and the timeout.
         options.FuelLimit = Number(section, "FuelLimit", "FuelLimit", long.MaxValue, Key, errors)
-            ?? (untrusted ? PluginInitializationOptions.Untrusted().FuelLimit : null);
+            ?? (untrusted && !options.Isolated ? PluginInitializationOptions.Untrusted().FuelLimit : null);
         options.ReloadOnChange = Boolean(section, "ReloadOnChange", "ReloadOnChange", Key, errors) ?? true;
         if (Duration(section, "ReloadDebounce", Key, errors) is { } debounce) options.ReloadDebounce = debounce;
+
+        if (ReadMode(section, options, Key, errors)) return;
 
         IConfigurationSection pool = section.GetSection("Pool");
         CheckKnown(pool, PoolKeys, relative => Key("Pool:" + relative), errors);

@@ -7,7 +7,7 @@ namespace Extism.Sdk.Extensions.Hosting;
 
 /// <summary>
 /// Makes every registered plug-in's pool when the host starts (so a plug-in that does not
-/// compile stops the start), prewarms it, and drains it at stop.
+/// compile, or whose worker does not start, stops the start), prewarms it, and drains it at stop.
 /// </summary>
 /// <remarks>
 /// The drain runs in <see cref="StoppedAsync"/>, after every hosted service has stopped: by then
@@ -21,14 +21,16 @@ internal sealed class ExtismPluginHostedService(IServiceProvider services, IEnum
 
     // Resolved once at start: by StoppedAsync the host (a test's WebApplicationFactory, for one)
     // may already have disposed the service provider, which then refuses every lookup.
-    private PluginRuntime[] _runtimes = [];
+    private PluginRuntimeBase[] _runtimes = [];
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _runtimes = [.. registrations.Select(r => services.GetRequiredKeyedService<PluginRuntime>(r.Name))];
-        foreach (PluginRuntime runtime in _runtimes) await runtime.PrewarmAsync(cancellationToken).ConfigureAwait(false);
+        _runtimes = [.. registrations.Select(r => r.Isolated
+            ? (PluginRuntimeBase)services.GetRequiredKeyedService<IsolatedPluginRuntime>(r.Name)
+            : services.GetRequiredKeyedService<PluginRuntime>(r.Name))];
+        foreach (PluginRuntimeBase runtime in _runtimes) await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -39,8 +41,8 @@ internal sealed class ExtismPluginHostedService(IServiceProvider services, IEnum
 
     public async Task StoppedAsync(CancellationToken cancellationToken)
     {
-        PluginRuntime[] runtimes = _runtimes;
-        bool[] drained = await Task.WhenAll(runtimes.Select(r => r.Pool.DrainAsync(cancellationToken))).ConfigureAwait(false);
+        PluginRuntimeBase[] runtimes = _runtimes;
+        bool[] drained = await Task.WhenAll(runtimes.Select(r => r.DrainAsync(cancellationToken))).ConfigureAwait(false);
         for (int i = 0; i < runtimes.Length; i++)
         {
             if (!drained[i])

@@ -62,6 +62,11 @@ internal sealed class ExtismPluginOptionsValidator : IValidateOptions<ExtismPlug
         }
         if (options.FuelLimit is <= 0) errors.Add($"{Key("FuelLimit")}: must be positive (leave it out for no limit).");
         if (options.ReloadDebounce < TimeSpan.Zero) errors.Add($"{Key("ReloadDebounce")}: must not be negative.");
+        if (options.Isolated)
+        {
+            CheckWorker(options, errors);
+            return errors;
+        }
 
         PluginPoolOptions? pool = options.Pool;
         if (pool is null)
@@ -76,5 +81,30 @@ internal sealed class ExtismPluginOptionsValidator : IValidateOptions<ExtismPlug
         string prewarm = options.ConfigurationPath is null ? "Prewarm" : "Pool:Prewarm";
         if (options.Prewarm < 0 || options.Prewarm > pool.MaxSize) errors.Add($"{Key(prewarm)}: must be between 0 and the pool's MaxSize ({pool.MaxSize}); it is {options.Prewarm}.");
         return errors;
+    }
+
+    /// <summary>An isolated plug-in's settings: its <see cref="ExtismPluginOptions.Worker"/> and what workers cannot do.</summary>
+    private static void CheckWorker(ExtismPluginOptions options, List<string> errors)
+    {
+        string Key(string relative) => options.KeyOf(relative);
+        if (options.FuelLimit is > 0)
+        {
+            errors.Add($"{Key("FuelLimit")}: isolated plug-ins have no fuel limit; bound their calls with '{Key("Worker:CallDeadline")}' or '{Key(options.ConfigurationPath is null ? "Manifest:Timeout" : "Timeout")}'.");
+        }
+        IsolatedPluginPoolOptions? worker = options.Worker;
+        if (worker is null)
+        {
+            errors.Add($"{Key("Worker")}: must not be null.");
+            return;
+        }
+        if (worker.MaxWorkers < 1) errors.Add($"{Key("Worker:MaxWorkers")}: must be at least 1 (it is {worker.MaxWorkers}).");
+        if (worker.CallDeadline is { } deadline && deadline <= TimeSpan.Zero) errors.Add($"{Key("Worker:CallDeadline")}: must be positive (leave it out for no deadline).");
+        string memory = options.ConfigurationPath is null ? "Worker:MaxWorkerMemoryBytes" : "Worker:MaxWorkerMemory";
+        if (worker.MaxWorkerMemoryBytes is <= 0) errors.Add($"{Key(memory)}: must be positive (leave it out for no limit).");
+        if (worker.WorkerStartTimeout <= TimeSpan.Zero) errors.Add($"{Key("Worker:WorkerStartTimeout")}: must be positive.");
+        if (worker.CancelGracePeriod < TimeSpan.Zero) errors.Add($"{Key("Worker:CancelGracePeriod")}: must not be negative.");
+        if (worker.WorkerPath is { } path && !File.Exists(path)) errors.Add($"{Key("Worker:WorkerPath")}: file '{path}' does not exist.");
+        string prewarm = options.ConfigurationPath is null ? "Prewarm" : "Worker:Prewarm";
+        if (options.Prewarm < 0 || options.Prewarm > worker.MaxWorkers) errors.Add($"{Key(prewarm)}: must be between 0 and MaxWorkers ({worker.MaxWorkers}); it is {options.Prewarm}.");
     }
 }

@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis.Text;
 namespace Extism.Sdk.Generators;
 
 /// <summary>
-/// Generates typed Extism contracts: <c>GetHostFunctions()</c> for types with [HostFunction]
+/// Generates typed Extism contracts: <c>GetHostFunctions()</c> and <c>GetIsolatedHostFunctions()</c> for types with [HostFunction]
 /// methods, <c>Create(Plugin)</c>/<c>Create(PluginPool)</c> clients for [PluginInterface]
 /// interfaces, and interfaces, models, a JSON context and host-function declarations for XTP
 /// schemas given as AdditionalFiles (*.xtp.yaml, *.xtp.yml, *.xtp.json).
@@ -73,18 +73,24 @@ public sealed class ContractsGenerator : IIncrementalGenerator
         foreach (IGrouping<string, HostMethodResult> group in results.Where(r => r.Type is not null).GroupBy(r => r.Type!.Key))
         {
             if (group.Any(r => r.Method is null)) continue;
-            var seen = new Dictionary<(string, string), HostMethodResult>();
+            // One import may have two methods only when they serve different plug-ins: a
+            // CurrentPlugin one (in-process) and a RemotePlugin one (isolated).
+            var seen = new List<HostMethodResult>();
             bool duplicate = false;
             foreach (HostMethodResult r in group)
             {
-                var key = (r.Method!.Namespace ?? "extism:host/user", r.Method.ImportName);
-                if (seen.TryGetValue(key, out HostMethodResult? first) && first.Method!.IsStatic == r.Method.IsStatic)
+                HostMethodModel m = r.Method!;
+                string ns = m.Namespace ?? HostFunctionsSource.DefaultNamespace;
+                HostMethodResult? first = seen.FirstOrDefault(f => f.Method!.IsStatic == m.IsStatic && f.Method.ImportName == m.ImportName
+                    && (f.Method.Namespace ?? HostFunctionsSource.DefaultNamespace) == ns
+                    && (f.Method.InProcess && m.InProcess || f.Method.Isolated && m.Isolated));
+                if (first is not null)
                 {
                     spc.ReportDiagnostic(Diagnostic.Create(Diagnostics.DuplicateHostFunction, r.MethodLocation?.ToLocation() ?? Location.None,
-                        group.Key.Replace("global::", "") + "." + r.Method.MethodName, key.Item1, key.Item2, first.Method.MethodName));
+                        group.Key.Replace("global::", "") + "." + m.MethodName, ns, m.ImportName, first.Method!.MethodName));
                     duplicate = true;
                 }
-                else seen[key] = r;
+                else seen.Add(r);
             }
             if (duplicate) continue;
             TypeDeclModel type = group.First().Type!;

@@ -22,7 +22,7 @@ internal static class Diagnostics
 
     public static readonly DiagnosticDescriptor HostParameterType = Error("EXTISM102",
         "Unsupported host function parameter",
-        "Host function '{0}': parameter '{1}' of type '{2}' cannot cross into wasm; use int, uint, long, ulong, float, double, bool, string, byte[], ReadOnlySpan<byte>, ReadOnlyMemory<byte>, a JSON type, or CurrentPlugin as the first parameter");
+        "Host function '{0}': parameter '{1}' of type '{2}' cannot cross into wasm; use int, uint, long, ulong, float, double, bool, string, byte[], ReadOnlySpan<byte>, ReadOnlyMemory<byte>, a JSON type, or CurrentPlugin (in-process) or RemotePlugin (IsolatedPluginPool) as the first parameter");
 
     public static readonly DiagnosticDescriptor HostResultType = Error("EXTISM103",
         "Unsupported host function result",

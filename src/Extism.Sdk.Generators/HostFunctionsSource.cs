@@ -8,7 +8,7 @@ namespace Extism.Sdk.Generators;
 /// <summary>The analysis of one [HostFunction] method: its type's declaration chain and its model, or diagnostics.</summary>
 internal sealed record HostMethodResult(TypeDeclModel? Type, HostMethodModel? Method, LocationInfo? MethodLocation, EquatableArray<DiagnosticInfo> Diagnostics);
 
-/// <summary>Analyses [HostFunction] methods and emits GetHostFunctions() for their types.</summary>
+/// <summary>Analyses [HostFunction] methods and emits GetHostFunctions() and GetIsolatedHostFunctions() for their types.</summary>
 internal static class HostFunctionsSource
 {
     public static HostMethodResult Analyze(IMethodSymbol method, AttributeData attribute, Compilation compilation)
@@ -37,14 +37,14 @@ internal static class HostFunctionsSource
 
         var mapper = new TypeMapper(compilation);
         var parameters = new List<ValueModel>();
-        bool takesPlugin = false;
+        PluginParameter plugin = PluginParameter.None;
         for (int i = 0; i < method.Parameters.Length; i++)
         {
             IParameterSymbol parameter = method.Parameters[i];
             Location? at = parameter.Locations.FirstOrDefault() ?? location;
-            if (i == 0 && TypeMapper.IsCurrentPlugin(parameter.Type) && parameter.RefKind == RefKind.None)
+            if (i == 0 && parameter.RefKind == RefKind.None && (TypeMapper.IsCurrentPlugin(parameter.Type) || TypeMapper.IsRemotePlugin(parameter.Type)))
             {
-                takesPlugin = true;
+                plugin = TypeMapper.IsCurrentPlugin(parameter.Type) ? PluginParameter.Current : PluginParameter.Remote;
                 continue;
             }
             if (parameter.RefKind is not (RefKind.None or RefKind.In))
@@ -77,14 +77,14 @@ internal static class HostFunctionsSource
         }
 
         HostMethodModel? model = diagnostics.Count == 0 && type is not null && result is not null
-            ? new HostMethodModel(method.Name, name!, ns, method.IsStatic, takesPlugin, new EquatableArray<ValueModel>(parameters), result)
+            ? new HostMethodModel(method.Name, name!, ns, method.IsStatic, plugin, new EquatableArray<ValueModel>(parameters), result)
             : null;
         return new HostMethodResult(type, model, LocationInfo.From(location), new EquatableArray<DiagnosticInfo>(diagnostics));
     }
 
     /// <summary>
-    /// Emits GetHostFunctions() for one type: a static method for its static host functions and an
-    /// instance method for its instance ones. Each body is a lambda over libextism's value slots that
+    /// Emits GetHostFunctions() and GetIsolatedHostFunctions() for one type: static methods for its
+    /// static host functions and instance methods for its instance ones. Each body is a lambda over libextism's value slots that
     /// calls the method directly (one delegate call per host call, no boxing, no allocation for
     /// numeric signatures).
     /// </summary>
@@ -100,66 +100,75 @@ internal static class HostFunctionsSource
     public static void EmitMembers(StringBuilder sb, string indent, IReadOnlyList<HostMethodModel> methods)
     {
         var json = new JsonInfoFields();
-        foreach (bool isStatic in new[] { true, false })
+        foreach (bool isolated in new[] { false, true })
         {
-            List<HostMethodModel> group = methods.Where(m => m.IsStatic == isStatic).ToList();
-            if (group.Count == 0) continue;
-            sb.Append(indent).AppendLine("/// <summary>");
-            sb.Append(indent).Append("/// Creates the host functions of this type's ").Append(isStatic ? "static" : "instance").AppendLine(" [HostFunction] methods:");
-            foreach (HostMethodModel m in group)
+            foreach (bool isStatic in new[] { true, false })
             {
-                sb.Append(indent).Append("/// <c>").Append(Escape(m.Namespace ?? "extism:host/user")).Append("::").Append(Escape(m.ImportName)).Append("</c> (<see cref=\"").Append(m.MethodName).AppendLine("\"/>),");
+                List<HostMethodModel> group = methods.Where(m => m.IsStatic == isStatic).ToList();
+                List<HostMethodModel> members = group.Where(m => isolated ? m.Isolated : m.InProcess).ToList();
+                if (members.Count == 0) continue;
+                // Imports with no method for this kind of plug-in (only a CurrentPlugin one for
+                // isolated plug-ins, only a RemotePlugin one in-process) are left out; the doc
+                // comment names them, since a plug-in importing one fails to load ("unknown import").
+                List<HostMethodModel> leftOut = group.Where(m => !members.Any(other => SameImport(m, other))).ToList();
+                EmitSet(sb, indent, isStatic, isolated, members, leftOut, json);
             }
-            sb.Append(indent).AppendLine("/// new definitions on every call: register them with any number of plug-ins, then dispose them.");
-            if (!isStatic) sb.Append(indent).AppendLine("/// They call this instance, which is also their user data (<see cref=\"global::Extism.Sdk.CurrentPlugin.GetUserData{T}\"/>).");
-            sb.Append(indent).AppendLine("/// </summary>");
-            sb.Append(indent).Append("public ").Append(isStatic ? "static " : "").AppendLine("global::Extism.Sdk.HostFunction[] GetHostFunctions()");
-            sb.Append(indent).AppendLine("{");
-            sb.Append(indent).AppendLine("    return new global::Extism.Sdk.HostFunction[]");
-            sb.Append(indent).AppendLine("    {");
-            foreach (HostMethodModel m in group) EmitFunction(sb, indent + "        ", m, json);
-            sb.Append(indent).AppendLine("    };");
-            sb.Append(indent).AppendLine("}");
-            sb.AppendLine();
-            EmitIsolated(sb, indent, isStatic, group, json);
         }
         json.Emit(sb, indent);
     }
 
-    /// <summary>
-    /// The same functions for an IsolatedPluginPool (plug-ins in worker processes): the bodies read
-    /// and write through RemotePlugin. Methods that take a CurrentPlugin cannot run there and are left out.
-    /// </summary>
-    private static void EmitIsolated(StringBuilder sb, string indent, bool isStatic, List<HostMethodModel> group, JsonInfoFields json)
+    private static bool SameImport(HostMethodModel a, HostMethodModel b) =>
+        a.ImportName == b.ImportName && (a.Namespace ?? DefaultNamespace) == (b.Namespace ?? DefaultNamespace);
+
+    internal const string DefaultNamespace = "extism:host/user";
+
+    private static void EmitSet(StringBuilder sb, string indent, bool isStatic, bool isolated, List<HostMethodModel> group, List<HostMethodModel> leftOut, JsonInfoFields json)
     {
-        List<HostMethodModel> portable = group.Where(m => !m.TakesCurrentPlugin).ToList();
-        if (portable.Count == 0) return;
+        string type = isolated ? "global::Extism.Sdk.IsolatedHostFunction" : "global::Extism.Sdk.HostFunction";
         sb.Append(indent).AppendLine("/// <summary>");
-        sb.Append(indent).Append("/// Creates the host functions of this type's ").Append(isStatic ? "static" : "instance")
-            .AppendLine(" [HostFunction] methods for an <see cref=\"global::Extism.Sdk.IsolatedPluginPool\"/>, whose plug-ins run in worker processes");
-        sb.Append(indent).AppendLine("/// (methods taking a <see cref=\"global::Extism.Sdk.CurrentPlugin\"/> are left out). New definitions on every call.");
+        sb.Append(indent).Append("/// Creates the host functions of this type's ").Append(isStatic ? "static" : "instance").Append(" [HostFunction] methods")
+            .Append(isolated ? " for an <see cref=\"global::Extism.Sdk.IsolatedPluginPool\"/>" : "").AppendLine(":");
+        foreach (HostMethodModel m in group) sb.Append(indent).Append("/// ").Append(Import(m)).Append(" (<see cref=\"").Append(m.MethodName).AppendLine("\"/>),");
+        if (isolated)
+        {
+            sb.Append(indent).AppendLine("/// new definitions on every call. The methods run in this process while the plug-in waits in its");
+            sb.Append(indent).AppendLine("/// worker process; strings, bytes and JSON are copied across.");
+            if (!isStatic) sb.Append(indent).AppendLine("/// They call this instance, which is also their user data (<see cref=\"global::Extism.Sdk.RemotePlugin.GetUserData{T}\"/>).");
+        }
+        else
+        {
+            sb.Append(indent).AppendLine("/// new definitions on every call: register them with any number of plug-ins, then dispose them.");
+            if (!isStatic) sb.Append(indent).AppendLine("/// They call this instance, which is also their user data (<see cref=\"global::Extism.Sdk.CurrentPlugin.GetUserData{T}\"/>).");
+        }
+        foreach (HostMethodModel m in leftOut)
+        {
+            sb.Append(indent).Append("/// Left out: ").Append(Import(m)).Append(" (<see cref=\"").Append(m.MethodName).Append("\"/> takes a ")
+                .Append(isolated ? "CurrentPlugin, which cannot reach a plug-in in a worker process" : "RemotePlugin, which only isolated plug-ins pass").AppendLine(").");
+        }
         sb.Append(indent).AppendLine("/// </summary>");
-        sb.Append(indent).Append("public ").Append(isStatic ? "static " : "").AppendLine("global::Extism.Sdk.IsolatedHostFunction[] GetIsolatedHostFunctions()");
+        sb.Append(indent).Append("public ").Append(isStatic ? "static " : "").Append(type).Append("[] ").Append(isolated ? "GetIsolatedHostFunctions" : "GetHostFunctions").AppendLine("()");
         sb.Append(indent).AppendLine("{");
-        sb.Append(indent).AppendLine("    return new global::Extism.Sdk.IsolatedHostFunction[]");
+        sb.Append(indent).Append("    return new ").Append(type).AppendLine("[]");
         sb.Append(indent).AppendLine("    {");
-        foreach (HostMethodModel m in portable) EmitFunction(sb, indent + "        ", m, json, isolated: true);
+        foreach (HostMethodModel m in group) EmitFunction(sb, indent + "        ", m, isolated, json);
         sb.Append(indent).AppendLine("    };");
         sb.Append(indent).AppendLine("}");
         sb.AppendLine();
     }
 
+    private static string Import(HostMethodModel m) => "<c>" + Escape(m.Namespace ?? DefaultNamespace) + "::" + Escape(m.ImportName) + "</c>";
+
     private static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
-    private static void EmitFunction(StringBuilder sb, string indent, HostMethodModel m, JsonInfoFields json, bool isolated = false)
+    private static void EmitFunction(StringBuilder sb, string indent, HostMethodModel m, bool isolated, JsonInfoFields json)
     {
         string types(IEnumerable<ValueKind> kinds) =>
             "new global::Extism.Sdk.Native.ExtismValType[] { " + string.Join(", ", kinds.Select(k => "global::Extism.Sdk.Native.ExtismValType." + WasmType(k))) + " }";
         var args = new List<string>();
-        if (m.TakesCurrentPlugin) args.Add("p");
-        for (int k = 0; k < m.Parameters.Count; k++) args.Add(ReadArgument(m.Parameters[k], k, m, json, isolated));
+        if (m.Plugin != PluginParameter.None) args.Add("p");
+        for (int k = 0; k < m.Parameters.Count; k++) args.Add(ReadArgument(m.Parameters[k], k, m, isolated, json));
         string call = (m.IsStatic ? "" : "this.") + m.MethodName + "(" + string.Join(", ", args) + ")";
-        string body = m.Result.Kind == ValueKind.Void ? call : WriteResult(m.Result, call, json, isolated);
+        string body = m.Result.Kind == ValueKind.Void ? call : WriteResult(m.Result, call, isolated, json);
 
         sb.Append(indent).Append(isolated ? "new global::Extism.Sdk.IsolatedHostFunction(" : "new global::Extism.Sdk.HostFunction(").Append(TypeDecls.Literal(m.ImportName)).AppendLine(",");
         sb.Append(indent).Append("    ").Append(types(m.Parameters.Select(p => p.Kind))).AppendLine(",");
@@ -178,13 +187,12 @@ internal static class HostFunctionsSource
         _ => "I64",
     };
 
-    private static string ReadArgument(ValueModel value, int k, HostMethodModel m, JsonInfoFields json, bool isolated)
+    // CurrentPlugin.ReadBytes lends a span into the plug-in's memory; RemotePlugin.ReadBytes returns a
+    // fresh array that the method may keep, so the isolated variant copies nothing more.
+    private static string ReadArgument(ValueModel value, int k, HostMethodModel m, bool isolated, JsonInfoFields json)
     {
         string slot = "i[" + k + "].v";
         string offset = slot + ".i64";
-        // RemotePlugin.ReadBytes returns a copy (byte[]); CurrentPlugin.ReadBytes a span over guest memory.
-        string bytes = isolated ? "p.ReadBytes(" + offset + ")" : "p.ReadBytes(" + offset + ").ToArray()";
-        string helper = isolated ? "global::Extism.Sdk.IsolatedHostFunction" : "global::Extism.Sdk.HostFunction";
         switch (value.Kind)
         {
             case ValueKind.I32: return slot + ".i32";
@@ -197,11 +205,12 @@ internal static class HostFunctionsSource
             case ValueKind.String:
                 return value.IsNullable ? "(" + offset + " == 0 ? null : p.ReadString(" + offset + "))" : "p.ReadString(" + offset + ")";
             case ValueKind.Bytes:
+                string bytes = "p.ReadBytes(" + offset + ")" + (isolated ? "" : ".ToArray()");
                 return value.IsNullable ? "(" + offset + " == 0 ? null : " + bytes + ")" : bytes;
             case ValueKind.Span: return "(global::System.ReadOnlySpan<byte>)p.ReadBytes(" + offset + ")";
-            case ValueKind.Memory: return "new global::System.ReadOnlyMemory<byte>(" + bytes + ")";
+            case ValueKind.Memory: return "new global::System.ReadOnlyMemory<byte>(p.ReadBytes(" + offset + ")" + (isolated ? "" : ".ToArray()") + ")";
             default:
-                string read = helper + ".ReadJsonBlock<" + value.BareTypeName + ">(p, " + offset + ", " + json.Field(value) + ")";
+                string read = Helper(isolated) + ".ReadJsonBlock<" + value.BareTypeName + ">(p, " + offset + ", " + json.Field(value) + ")";
                 if (value.IsReferenceType && !value.IsNullable)
                 {
                     read = "(" + read + " ?? throw new global::System.ArgumentException(" +
@@ -211,10 +220,12 @@ internal static class HostFunctionsSource
         }
     }
 
-    private static string WriteResult(ValueModel value, string call, JsonInfoFields json, bool isolated)
+    // The JSON block helpers: HostFunction's over CurrentPlugin, IsolatedHostFunction's over RemotePlugin.
+    private static string Helper(bool isolated) => isolated ? "global::Extism.Sdk.IsolatedHostFunction" : "global::Extism.Sdk.HostFunction";
+
+    private static string WriteResult(ValueModel value, string call, bool isolated, JsonInfoFields json)
     {
         const string o = "o[0].v.";
-        string helper = isolated ? "global::Extism.Sdk.IsolatedHostFunction" : "global::Extism.Sdk.HostFunction";
         return value.Kind switch
         {
             ValueKind.I32 => o + "i32 = " + call,
@@ -227,7 +238,7 @@ internal static class HostFunctionsSource
             ValueKind.String => o + "i64 = p.WriteString(" + call + (value.IsNullable ? " ?? string.Empty" : "") + ")",
             ValueKind.Bytes => o + "i64 = p.WriteBytes(new global::System.ReadOnlySpan<byte>(" + call + "))",
             ValueKind.Memory => o + "i64 = p.WriteBytes(" + call + ".Span)",
-            _ => o + "i64 = " + helper + ".WriteJsonBlock<" + value.BareTypeName + ">(p, " + call + ", " + json.Field(value) + ")",
+            _ => o + "i64 = " + Helper(isolated) + ".WriteJsonBlock<" + value.BareTypeName + ">(p, " + call + ", " + json.Field(value) + ")",
         };
     }
 }

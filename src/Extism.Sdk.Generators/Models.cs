@@ -35,10 +35,27 @@ internal sealed record ValueModel(ValueKind Kind, string TypeName, string BareTy
     public static readonly ValueModel Void = new(ValueKind.Void, "void", "void", false, false, null);
 }
 
-/// <summary>One [HostFunction] method, ready to emit.</summary>
+/// <summary>
+/// One [HostFunction] method, ready to emit. <see cref="Plugin"/> decides which generated sets it
+/// joins: none → both GetHostFunctions() and GetIsolatedHostFunctions(); CurrentPlugin → the
+/// first only; RemotePlugin → the second only.
+/// </summary>
 internal sealed record HostMethodModel(
-    string MethodName, string ImportName, string? Namespace, bool IsStatic, bool TakesCurrentPlugin,
-    EquatableArray<ValueModel> Parameters, ValueModel Result);
+    string MethodName, string ImportName, string? Namespace, bool IsStatic, PluginParameter Plugin,
+    EquatableArray<ValueModel> Parameters, ValueModel Result)
+{
+    public bool InProcess => Plugin != PluginParameter.Remote;
+
+    public bool Isolated => Plugin != PluginParameter.Current;
+}
+
+/// <summary>The plug-in a [HostFunction] method takes as its first parameter, if any.</summary>
+internal enum PluginParameter
+{
+    None,
+    Current, // Extism.Sdk.CurrentPlugin: in-process plug-ins only
+    Remote,  // Extism.Sdk.RemotePlugin: plug-ins in an IsolatedPluginPool only
+}
 
 /// <summary>A type declaration chain to reopen as partial: namespace and outermost type first.</summary>
 internal sealed record TypeDeclModel(string? Namespace, EquatableArray<string> Declarations, string Key, string HintName, string FullName);

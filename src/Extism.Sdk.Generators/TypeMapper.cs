@@ -31,6 +31,9 @@ internal sealed class TypeMapper
     public static bool IsCurrentPlugin(ITypeSymbol type) =>
         type is INamedTypeSymbol { Name: "CurrentPlugin", ContainingNamespace: { Name: "Sdk", ContainingNamespace: { Name: "Extism", ContainingNamespace.IsGlobalNamespace: true } } };
 
+    public static bool IsRemotePlugin(ITypeSymbol type) =>
+        type is INamedTypeSymbol { Name: "RemotePlugin", ContainingNamespace: { Name: "Sdk", ContainingNamespace: { Name: "Extism", ContainingNamespace.IsGlobalNamespace: true } } };
+
     public static bool IsCancellationToken(ITypeSymbol type) =>
         type.ToDisplayString() == "System.Threading.CancellationToken";
 
@@ -64,7 +67,7 @@ internal sealed class TypeMapper
         type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer or TypeKind.Delegate or TypeKind.TypeParameter or TypeKind.Error or TypeKind.Dynamic
         || type.IsRefLikeType
         || type.SpecialType == SpecialType.System_Object
-        || IsCurrentPlugin(type) || IsCancellationToken(type)
+        || IsCurrentPlugin(type) || IsRemotePlugin(type) || IsCancellationToken(type)
         || type.ToDisplayString().StartsWith("System.Threading.Tasks.", System.StringComparison.Ordinal);
 
     /// <summary>

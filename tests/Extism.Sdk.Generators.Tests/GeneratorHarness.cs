@@ -21,7 +21,8 @@ internal static class GeneratorHarness
     internal sealed record Result(
         ImmutableArray<Diagnostic> GeneratorDiagnostics,
         ImmutableArray<Diagnostic> CompilationDiagnostics,
-        IReadOnlyDictionary<string, string> Sources);
+        IReadOnlyDictionary<string, string> Sources,
+        Compilation Output);
 
     /// <param name="sources">C# sources.</param>
     /// <param name="additionalFiles">(path, text, ExtismInterface metadata or null).</param>
@@ -47,7 +48,7 @@ internal static class GeneratorHarness
             .Where(d => d.Severity >= DiagnosticSeverity.Warning)
             .Where(d => !(d.Id == "CS1591" && d.Location.SourceTree?.FilePath.StartsWith("Source", StringComparison.Ordinal) == true))
             .ToImmutableArray();
-        return new Result(generatorDiagnostics, all, generated);
+        return new Result(generatorDiagnostics, all, generated, output);
     }
 
     private sealed class InMemoryText(string path, string text) : AdditionalText

@@ -14,9 +14,10 @@ internal static class PluginRegistryConfiguration
     [
         "MaxLiveInstances", "MaxCompiledModules", "MemoryBudget", "MaxInstancesPerPlugin", "MaxConcurrentCompilations",
         "BudgetWaitTimeout", "InstanceMemoryEstimate", "ModuleMemoryBase", "ModuleMemoryPerCodeByte", "CompilationCache",
-        "Untrusted",
+        "Untrusted", "ProcessIsolation",
     ];
     private static readonly string[] CacheKeys = ["Directory", "ConfigFile", "Disabled"];
+    private static readonly string[] IsolationKeys = ["Enabled", "CallDeadline", "MaxWorkerMemory", "WorkerPath", "WorkerStartTimeout", "CancelGracePeriod", "Name"];
 
     /// <exception cref="InvalidOperationException">A key is unknown or a value does not parse; the message lists every such key.</exception>
     internal static void Read(IConfiguration section, PluginRegistryOptions options)
@@ -55,7 +56,42 @@ internal static class PluginRegistryConfiguration
             }
             options.CompilationCache = cacheOptions;
         }
+        ReadIsolation(section.GetSection("ProcessIsolation"), Path, options, errors);
         if (errors.Count > 0) throw new InvalidOperationException("The Extism plug-in registry configuration is invalid:\n" + string.Join("\n", errors));
+    }
+
+    /// <summary>
+    /// "ProcessIsolation": a section (every key optional; <c>"Enabled": false</c> turns it off) or
+    /// <c>true</c>/<c>false</c> for the defaults. Workers per key come from MaxInstancesPerPlugin.
+    /// </summary>
+    private static void ReadIsolation(IConfigurationSection isolation, Func<string, string> path, PluginRegistryOptions options, List<string> errors)
+    {
+        string IsolationPath(string key) => path("ProcessIsolation:" + key);
+        bool hasChildren = isolation.GetChildren().Any();
+        if (!hasChildren)
+        {
+            if (string.IsNullOrWhiteSpace(isolation.Value)) return;
+            string flag = isolation.Value.Trim();
+            if (bool.TryParse(flag, out bool on)) options.ProcessIsolation = on ? new IsolatedPluginPoolOptions() : null;
+            else errors.Add($"{path("ProcessIsolation")}: '{flag}' is not true, false or a section.");
+            return;
+        }
+        Known(isolation, IsolationKeys, IsolationPath, errors);
+        if (Text(isolation, "Enabled") is { } enabled)
+        {
+            if (!bool.TryParse(enabled, out bool on)) errors.Add($"{IsolationPath("Enabled")}: '{enabled}' is not true or false.");
+            else if (!on) return;
+        }
+        var worker = new IsolatedPluginPoolOptions
+        {
+            CallDeadline = Duration(isolation, "CallDeadline", IsolationPath, errors),
+            MaxWorkerMemoryBytes = Bytes(isolation, "MaxWorkerMemory", IsolationPath, errors),
+            Name = Text(isolation, "Name"),
+        };
+        if (Text(isolation, "WorkerPath") is { } workerPath) worker.WorkerPath = System.IO.Path.GetFullPath(workerPath, AppContext.BaseDirectory);
+        if (Duration(isolation, "WorkerStartTimeout", IsolationPath, errors) is { } start) worker.WorkerStartTimeout = start;
+        if (Duration(isolation, "CancelGracePeriod", IsolationPath, errors) is { } grace) worker.CancelGracePeriod = grace;
+        options.ProcessIsolation = worker;
     }
 
     private static void Known(IConfiguration section, string[] known, Func<string, string> path, List<string> errors)
@@ -77,7 +113,7 @@ internal static class PluginRegistryConfiguration
     }
 
     /// <summary>Bytes as a whole number, optionally with a binary suffix: "1073741824", "512MiB", "1GiB", "256KiB".</summary>
-    private static long? Bytes(IConfiguration section, string key, Func<string, string> path, List<string> errors)
+    internal static long? Bytes(IConfiguration section, string key, Func<string, string> path, List<string> errors)
     {
         if (Text(section, key) is not { } text) return null;
         (string digits, long unit) = text.EndsWith("GiB", StringComparison.OrdinalIgnoreCase) ? (text[..^3], 1L << 30)

@@ -256,7 +256,7 @@ internal sealed class XtpSource
     private string Imports(string className)
     {
         var sb = new StringBuilder();
-        string indent = TypeDecls.Open(sb, _ns, new[] { "/// <summary>The host functions the XTP schema's plug-ins import: implement each partial method; GetHostFunctions() defines them.</summary>\npublic partial class " + className });
+        string indent = TypeDecls.Open(sb, _ns, new[] { "/// <summary>The host functions the XTP schema's plug-ins import: implement each partial method; GetHostFunctions() defines them (GetIsolatedHostFunctions() for an IsolatedPluginPool).</summary>\npublic partial class " + className });
         var methods = new List<HostMethodModel>();
         foreach (XtpFunction f in _doc.Imports)
         {
@@ -268,7 +268,7 @@ internal sealed class XtpSource
             sb.Append(indent).Append("public partial ").Append(output.Kind == ValueKind.Void ? "void" : output.TypeName).Append(' ').Append(name)
                 .Append('(').Append(f.Input is null ? "" : input.TypeName + " input").AppendLine(");");
             sb.AppendLine();
-            methods.Add(new HostMethodModel(name, f.Name, null, false, false,
+            methods.Add(new HostMethodModel(name, f.Name, null, false, PluginParameter.None,
                 new EquatableArray<ValueModel>(f.Input is null ? new ValueModel[0] : new[] { input }), output));
         }
         HostFunctionsSource.EmitMembers(sb, indent, methods);

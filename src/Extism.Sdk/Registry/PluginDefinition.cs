@@ -42,10 +42,18 @@ public sealed class PluginDefinition
     /// <summary>Host functions the plug-in imports. Each may run on several threads at once (one per busy instance).</summary>
     public HostFunction[] Functions { get; init; } = [];
 
-    /// <summary>WASI and fuel. Null: neither.</summary>
+    /// <summary>
+    /// Host functions for a registry with <see cref="PluginRegistryOptions.ProcessIsolation"/>: they
+    /// run in the host process while the plug-in waits in its worker (for example a
+    /// <c>[HostFunction]</c> type's <c>GetIsolatedHostFunctions()</c>). Such a registry refuses
+    /// <see cref="Functions"/>; an in-process one ignores these.
+    /// </summary>
+    public IsolatedHostFunction[] IsolatedFunctions { get; init; } = [];
+
+    /// <summary>WASI and fuel. Null: neither. Under <see cref="PluginRegistryOptions.ProcessIsolation"/> only WASI applies; a fuel limit is refused.</summary>
     public PluginInitializationOptions? Options { get; init; }
 
-    /// <summary>Most instances of this plug-in at once; null takes <see cref="PluginRegistryOptions.MaxInstancesPerPlugin"/>.</summary>
+    /// <summary>Most instances of this plug-in at once (worker processes under <see cref="PluginRegistryOptions.ProcessIsolation"/>); null takes <see cref="PluginRegistryOptions.MaxInstancesPerPlugin"/>.</summary>
     public int? MaxInstances { get; init; }
 
     /// <summary>

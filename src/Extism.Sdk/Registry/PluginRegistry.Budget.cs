@@ -58,10 +58,14 @@ public sealed partial class PluginRegistry
             lock (_lock)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                if (TryMakeRoom(instances: 0, module.ModuleBytes, modules: 1, out full))
+                long bytes = module.ModuleBytes + module.ReservedWorkers * module.InstanceBytes;
+                if (TryMakeRoom(instances: module.ReservedWorkers, bytes, modules: 1, out full))
                 {
                     _compiledModules++;
-                    _estimatedBytes += module.ModuleBytes;
+                    _estimatedBytes += bytes;
+                    _liveInstances += module.ReservedWorkers; // 0 in-process: instances count when they are made
+                    module.LiveInstances += module.ReservedWorkers;
+                    module.Reserved = true;
                     changed = Task.CompletedTask;
                 }
                 else
@@ -175,12 +179,13 @@ public sealed partial class PluginRegistry
                     return true;
                 }
             }
-            if (full == PluginRegistryBudget.LiveInstances) return false;
+            // Under process isolation a module holds its worker slots: evicting it frees them.
+            if (full == PluginRegistryBudget.LiveInstances && _options.ProcessIsolation is null) return false;
         }
         for (var node = _recency.Last; node is not null; node = node.Previous)
         {
             RegistryModule module = node.Value;
-            if (module.Users == 0 && module.Compiled is not null)
+            if (module.Users == 0 && module.IsReady)
             {
                 Remove(module);
                 DisposeModule(module, "module");

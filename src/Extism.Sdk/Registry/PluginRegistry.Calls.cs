@@ -18,12 +18,14 @@ public sealed partial class PluginRegistry
     /// <param name="cancellationToken">Ends the wait for the compilation, the budget or an instance, or interrupts the call.</param>
     /// <exception cref="PluginBudgetExceededException">A budget stayed full of plug-ins in use for <see cref="PluginRegistryOptions.BudgetWaitTimeout"/>.</exception>
     /// <exception cref="ExtismException">Compiling or the call failed; a compilation failure reaches every caller that waited for it.</exception>
+    /// <exception cref="ExtismWorkerException">Under <see cref="PluginRegistryOptions.ProcessIsolation"/>: the worker running the call died (crash, deadline, memory limit, killed); other keys and calls are untouched.</exception>
     /// <exception cref="ObjectDisposedException">The registry was disposed.</exception>
     /// <remarks>Whatever the resolver throws reaches the callers that waited for that key.</remarks>
     public Task<byte[]> CallAsync(string key, string functionName, ReadOnlyMemory<byte> input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(functionName);
-        return RunAsync(key, (functionName, input), static (pool, state, token) => pool.CallAsync(state.functionName, state.input, token), cancellationToken);
+        return RunAsync(key, (functionName, input), static (pool, state, token) => pool.CallAsync(state.functionName, state.input, token),
+            static (pool, state, token) => pool.CallAsync(state.functionName, state.input, token), cancellationToken);
     }
 
     /// <summary>Calls with UTF-8 text and returns the output decoded as UTF-8.</summary>
@@ -32,7 +34,8 @@ public sealed partial class PluginRegistry
     {
         ArgumentNullException.ThrowIfNull(functionName);
         ArgumentNullException.ThrowIfNull(input);
-        return RunAsync(key, (functionName, input), static (pool, state, token) => pool.CallAsync(state.functionName, state.input, token), cancellationToken);
+        return RunAsync(key, (functionName, input), static (pool, state, token) => pool.CallAsync(state.functionName, state.input, token),
+            static (pool, state, token) => pool.CallAsync(state.functionName, state.input, token), cancellationToken);
     }
 
     /// <summary>Sends <paramref name="input"/> as JSON and reads the output as JSON, with source-generated metadata. An empty output gives default.</summary>
@@ -43,6 +46,7 @@ public sealed partial class PluginRegistry
         ArgumentNullException.ThrowIfNull(inputJsonInfo);
         ArgumentNullException.ThrowIfNull(outputJsonInfo);
         return RunAsync(key, (functionName, input, inputJsonInfo, outputJsonInfo),
+            static (pool, s, token) => pool.CallAsync(s.functionName, s.input, s.inputJsonInfo, s.outputJsonInfo, token),
             static (pool, s, token) => pool.CallAsync(s.functionName, s.input, s.inputJsonInfo, s.outputJsonInfo, token), cancellationToken);
     }
 
@@ -58,6 +62,10 @@ public sealed partial class PluginRegistry
         RegistryModule module = await AcquireAsync(key, cancellationToken).ConfigureAwait(false);
         try
         {
+            if (module.Isolated is not null)
+            {
+                throw new NotSupportedException($"'{key}' runs in a worker process (PluginRegistryOptions.ProcessIsolation): there is no in-process Plugin to lease; use CallAsync.");
+            }
             PluginPool.Lease lease = await WithBudgetAsync(module, 0, static (pool, _, token) => pool.RentAsync(token).AsTask(), cancellationToken).ConfigureAwait(false);
             return new PluginRegistryLease(this, module, lease);
         }
@@ -68,11 +76,14 @@ public sealed partial class PluginRegistry
         }
     }
 
-    private async Task<TResult> RunAsync<TState, TResult>(string key, TState state, Func<PluginPool, TState, CancellationToken, Task<TResult>> call, CancellationToken cancellationToken)
+    private async Task<TResult> RunAsync<TState, TResult>(string key, TState state, Func<PluginPool, TState, CancellationToken, Task<TResult>> call,
+        Func<IsolatedPluginPool, TState, CancellationToken, Task<TResult>> isolatedCall, CancellationToken cancellationToken)
     {
         RegistryModule module = await AcquireAsync(key, cancellationToken).ConfigureAwait(false);
         try
         {
+            // Process isolation: the worker slots were counted when the key became ready, so the call needs no room.
+            if (module.Isolated is { } isolated) return await isolatedCall(isolated, state, cancellationToken).ConfigureAwait(false);
             return await WithBudgetAsync(module, state, call, cancellationToken).ConfigureAwait(false);
         }
         finally

@@ -38,7 +38,7 @@ public sealed partial class PluginRegistry : IDisposable
     private long _evictions;
     private long _budgetFailures;
     private bool _disposed;
-    private List<CompiledPlugin> _disposeLater = [];   // lock: evicted code, freed once the lock is released
+    private List<IDisposable> _disposeLater = [];   // lock: evicted code (or worker pools), freed once the lock is released
 
     /// <summary>Creates a registry; compiles nothing until a key is first used.</summary>
     /// <param name="resolver">Finds the plug-in for a key (see <see cref="PluginResolver"/>).</param>
@@ -79,7 +79,7 @@ public sealed partial class PluginRegistry : IDisposable
     public bool IsCompiled(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        lock (_lock) return _modules.TryGetValue(key, out var module) && module.Compiled is not null;
+        lock (_lock) return _modules.TryGetValue(key, out var module) && module.IsReady;
     }
 
     /// <summary>Live instances of <paramref name="key"/> (for tests and diagnostics); 0 when it is not held.</summary>
@@ -101,7 +101,7 @@ public sealed partial class PluginRegistry : IDisposable
         {
             if (!_modules.TryGetValue(key, out var module)) return false;
             Remove(module);
-            if (module.Users == 0 && module.Compiled is not null) DisposeModule(module, "invalidated");
+            if (module.Users == 0 && module.IsReady) DisposeModule(module, "invalidated");
         }
         FreeEvicted();
         return true;
@@ -121,7 +121,7 @@ public sealed partial class PluginRegistry : IDisposable
             foreach (RegistryModule module in _modules.Values.ToArray())
             {
                 Remove(module);
-                if (module.Users == 0 && module.Compiled is not null) DisposeModule(module, "disposed");
+                if (module.Users == 0 && module.IsReady) DisposeModule(module, "disposed");
             }
             SignalBudget();
         }
@@ -178,7 +178,7 @@ public sealed partial class PluginRegistry : IDisposable
         lock (_lock)
         {
             module.Users--;
-            if (module.Removed && module.Users == 0 && module.Compiled is not null && !module.Disposed) DisposeModule(module, "invalidated");
+            if (module.Removed && module.Users == 0 && module.IsReady && !module.Disposed) DisposeModule(module, "invalidated");
             SignalBudget(); // an instance just went idle (evictable), or a module became unused
         }
         FreeEvicted();
@@ -187,21 +187,26 @@ public sealed partial class PluginRegistry : IDisposable
     private async Task CompileAsync(RegistryModule module)
     {
         long started = Stopwatch.GetTimestamp();
-        bool reserved = false;
         try
         {
             PluginDefinition definition = await _resolver(module.Key, _disposing.Token).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"The PluginResolver returned null for '{module.Key}'.");
             module.ModuleBytes = definition.ModuleMemoryEstimate ?? _options.EstimateModuleMemory(definition.CodeSize);
             module.InstanceBytes = definition.InstanceMemoryEstimate ?? _options.InstanceMemoryEstimate;
-            if (_options.MemoryBudget is { } budget && module.ModuleBytes + module.InstanceBytes > budget)
+            // Process isolation reserves a key's worker slots with the module (see PluginRegistry.Isolated.cs).
+            if (_options.ProcessIsolation is not null) module.ReservedWorkers = definition.MaxInstances ?? _options.MaxInstancesPerPlugin;
+            if (_options.MemoryBudget is { } budget && module.ModuleBytes + Math.Max(1, module.ReservedWorkers) * module.InstanceBytes > budget)
             {
                 Interlocked.Increment(ref _budgetFailures);
                 throw new PluginBudgetExceededException(module.Key, PluginRegistryBudget.Memory,
-                    $"'{module.Key}' alone needs an estimated {module.ModuleBytes + module.InstanceBytes:N0} bytes (compiled code plus one instance), more than PluginRegistryOptions.MemoryBudget ({budget:N0}).");
+                    $"'{module.Key}' alone needs an estimated {module.ModuleBytes + Math.Max(1, module.ReservedWorkers) * module.InstanceBytes:N0} bytes (compiled code plus {(module.ReservedWorkers > 0 ? "its workers" : "one instance")}), more than PluginRegistryOptions.MemoryBudget ({budget:N0}).");
+            }
+            if (_options.ProcessIsolation is { } isolation)
+            {
+                await StartIsolatedAsync(module, definition, isolation, started).ConfigureAwait(false);
+                return;
             }
             await ReserveModuleAsync(module).ConfigureAwait(false);
-            reserved = true;
             var pluginOptions = definition.Options ?? new PluginInitializationOptions();
             Manifest? manifestToCompile = definition.Manifest;
             if (_options.Untrusted)
@@ -240,7 +245,7 @@ public sealed partial class PluginRegistry : IDisposable
             RegistryMetrics.Compiled(started, succeeded: false, _metricTags);
             lock (_lock)
             {
-                if (reserved) Unreserve(module);
+                if (module.Reserved) Unreserve(module);
                 // Not remembered: the next call for this key starts a new compilation.
                 if (!module.Removed) Remove(module);
                 SignalBudget();
@@ -266,9 +271,16 @@ public sealed partial class PluginRegistry : IDisposable
     {
         Debug.Assert(module.Users == 0 && !module.Disposed);
         module.Disposed = true;
-        module.Pool!.Dispose(); // drops the idle instances; each is reported to OnInstanceDropped
-        // Freeing the engine (which stops wasmtime's cache thread for it) happens after the lock.
-        _disposeLater.Add(module.Compiled!);
+        if (module.Isolated is { } isolated)
+        {
+            _disposeLater.Add(isolated); // ending its workers waits for them: after the lock
+        }
+        else
+        {
+            module.Pool!.Dispose(); // drops the idle instances; each is reported to OnInstanceDropped
+            // Freeing the engine (which stops wasmtime's cache thread for it) happens after the lock.
+            _disposeLater.Add(module.Compiled!);
+        }
         Unreserve(module);
         if (reason is "module") Interlocked.Increment(ref _evictions);
         RegistryMetrics.Evicted(reason, 1, _metricTags);
@@ -276,20 +288,23 @@ public sealed partial class PluginRegistry : IDisposable
 
     private void Unreserve(RegistryModule module)
     {
+        module.Reserved = false;
         _compiledModules--;
-        _estimatedBytes -= module.ModuleBytes;
+        _estimatedBytes -= module.ModuleBytes + module.ReservedWorkers * module.InstanceBytes;
+        _liveInstances -= module.ReservedWorkers;
+        module.LiveInstances -= module.ReservedWorkers;
     }
 
     /// <summary>Frees code evicted under the lock. Call after releasing it, on every path that may evict.</summary>
     private void FreeEvicted()
     {
-        List<CompiledPlugin> evicted;
+        List<IDisposable> evicted;
         lock (_lock)
         {
             if (_disposeLater.Count == 0) return;
             evicted = _disposeLater;
             _disposeLater = [];
         }
-        foreach (CompiledPlugin compiled in evicted) compiled.Dispose();
+        foreach (IDisposable compiled in evicted) compiled.Dispose();
     }
 }

@@ -89,6 +89,22 @@ public sealed class PluginRegistryOptions
     /// </summary>
     public bool Untrusted { get; set; }
 
+    /// <summary>
+    /// Run every resolved plug-in in worker processes, with these settings: each key gets its own
+    /// <see cref="IsolatedPluginPool"/> of <see cref="PluginDefinition.MaxInstances"/> (or
+    /// <see cref="MaxInstancesPerPlugin"/>) workers, so a crash in one tenant's plug-in or in
+    /// libextism costs that worker and its call (<see cref="ExtismWorkerException"/>), not the
+    /// service. A key is ready once its first worker has loaded the plug-in (a plug-in that does
+    /// not load fails its callers, as a failed compilation does). Budgets: a ready key counts its
+    /// worker slots as live instances (<see cref="MaxLiveInstances"/> then bounds the worker
+    /// processes) and <see cref="PluginDefinition.InstanceMemoryEstimate"/> per slot; eviction
+    /// and <see cref="PluginRegistry.Invalidate"/> end a key's workers once its calls are done.
+    /// Host functions come from <see cref="PluginDefinition.IsolatedFunctions"/>; there is no fuel
+    /// limit and no lease (<see cref="PluginRegistry.RentAsync"/> throws <see cref="NotSupportedException"/>).
+    /// <see cref="IsolatedPluginPoolOptions.MaxWorkers"/> is not used. Null (the default): in-process.
+    /// </summary>
+    public IsolatedPluginPoolOptions? ProcessIsolation { get; set; }
+
     /// <summary>Memory the budget counts for a compiled plug-in of <paramref name="codeBytes"/> bytes: <see cref="ModuleMemoryBase"/> + <see cref="ModuleMemoryPerCodeByte"/> × size.</summary>
     public long EstimateModuleMemory(long codeBytes) => ModuleMemoryBase + (long)(ModuleMemoryPerCodeByte * codeBytes);
 
@@ -117,6 +133,21 @@ public sealed class PluginRegistryOptions
         }
         var copy = (PluginRegistryOptions)MemberwiseClone();
         copy.MetricTags = MetricTags?.ToArray();
+        if (ProcessIsolation is { } isolation)
+        {
+            if (isolation.CallDeadline is { } deadline && deadline <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ProcessIsolation), deadline, "PluginRegistryOptions.ProcessIsolation.CallDeadline must be positive (null for none).");
+            if (isolation.MaxWorkerMemoryBytes is <= 0) throw new ArgumentOutOfRangeException(nameof(ProcessIsolation), isolation.MaxWorkerMemoryBytes, "PluginRegistryOptions.ProcessIsolation.MaxWorkerMemoryBytes must be positive (null for none).");
+            copy.ProcessIsolation = new IsolatedPluginPoolOptions
+            {
+                Name = isolation.Name,
+                CallDeadline = isolation.CallDeadline,
+                MaxWorkerMemoryBytes = isolation.MaxWorkerMemoryBytes,
+                WithWasi = isolation.WithWasi,
+                WorkerPath = isolation.WorkerPath,
+                WorkerStartTimeout = isolation.WorkerStartTimeout,
+                CancelGracePeriod = isolation.CancelGracePeriod,
+            };
+        }
         return copy;
     }
 }

@@ -25,12 +25,18 @@ internal sealed class RegistryModule : IInstanceBudget
 
     internal CompiledPlugin? Compiled;  // lock: null until compiled
     internal PluginPool? Pool;
+    internal IsolatedPluginPool? Isolated; // lock: process isolation's pool instead of Compiled and Pool; null until its first worker answered
+    internal int ReservedWorkers;       // process isolation: worker slots counted as live instances while the module is held
+    internal bool Reserved;             // lock: counted in the module budgets (set by ReserveModuleAsync, cleared by Unreserve)
     internal long ModuleBytes;          // what the compiled code counts against the memory budget
     internal long InstanceBytes;        // what each instance counts
     internal int Users;                 // lock: calls and leases holding the module; never evicted while > 0
     internal int LiveInstances;         // lock
     internal bool Removed;              // lock: out of the registry's map; disposed once Users drops to 0
     internal bool Disposed;             // lock
+
+    /// <summary>Compiled (in-process) or with its worker pool ready (process isolation). lock</summary>
+    internal bool IsReady => Compiled is not null || Isolated is not null;
 
     void IInstanceBudget.InstanceDropped(PluginPool pool) => Registry.OnInstanceDropped(this);
 }

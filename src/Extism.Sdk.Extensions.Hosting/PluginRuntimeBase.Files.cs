@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Extism.Sdk.Extensions.Hosting;
 
-internal sealed partial class PluginRuntime
+internal abstract partial class PluginRuntimeBase
 {
     /// <summary>
     /// Watches the directory of every path source for the file being written, created or renamed
@@ -23,11 +23,11 @@ internal sealed partial class PluginRuntime
                 {
                     NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
                 };
-                watcher.Changed += (_, _) => Changed();
-                watcher.Created += (_, _) => Changed();
+                watcher.Changed += (_, _) => FileChanged();
+                watcher.Created += (_, _) => FileChanged();
                 watcher.Renamed += (_, e) =>
                 {
-                    if (string.Equals(e.FullPath, file, StringComparison.Ordinal)) Changed();
+                    if (string.Equals(e.FullPath, file, StringComparison.Ordinal)) FileChanged();
                 };
                 watcher.Error += (_, e) => _logger.LogWarning(e.GetException(), "Extism plug-in '{Plugin}': watching '{File}' failed; changes may be missed.", Name, file);
                 watcher.EnableRaisingEvents = true;

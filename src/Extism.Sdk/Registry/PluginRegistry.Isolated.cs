@@ -1,0 +1,79 @@
+using System.Diagnostics;
+
+namespace Extism.Sdk;
+
+// Process isolation (PluginRegistryOptions.ProcessIsolation): each key gets an IsolatedPluginPool
+// instead of a compiled plug-in and a PluginPool. The pool starts its workers on demand and
+// cannot report them, so the budgets count a key's worker slots (MaxInstances) from the moment
+// it is ready until it is evicted or invalidated; evicting the key ends its workers.
+public sealed partial class PluginRegistry
+{
+    // An export no plug-in is expected to have. Calling it starts a worker without running guest
+    // code: the worker creates the plug-in before it answers, so "function not found" proves that
+    // the plug-in loads there. (An IsolatedPluginPool API to start a worker would replace this.)
+    private const string StartCheckExport = "extism-registry:start-check";
+
+    /// <summary>Process ids of the workers of <paramref name="key"/> (for tests and diagnostics); empty when it is not held or in-process.</summary>
+    internal int[] WorkerIdsOf(string key)
+    {
+        lock (_lock) return _modules.TryGetValue(key, out var module) && module.Isolated is { } pool ? pool.WorkerIds() : [];
+    }
+
+    /// <summary>Reserves the key's module and worker slots, makes its pool and waits for its first worker to load the plug-in.</summary>
+    private async Task StartIsolatedAsync(RegistryModule module, PluginDefinition definition, IsolatedPluginPoolOptions isolation, long started)
+    {
+        if (definition.Functions is { Length: > 0 })
+        {
+            throw new InvalidOperationException($"The PluginResolver gave '{module.Key}' in-process HostFunctions, which cannot run for a plug-in in a worker process (PluginRegistryOptions.ProcessIsolation is set); give PluginDefinition.IsolatedFunctions instead.");
+        }
+        if (definition.Options?.FuelLimit is not null)
+        {
+            throw new NotSupportedException($"The PluginResolver gave '{module.Key}' a fuel limit; plug-ins in worker processes have none (PluginRegistryOptions.ProcessIsolation is set). Bound them with the manifest's timeout or IsolatedPluginPoolOptions.CallDeadline.");
+        }
+        Manifest manifest = definition.Manifest ?? new Manifest(new ByteArrayWasmSource(definition.Wasm.ToArray(), name: null));
+        // The untrusted preset's manifest limits apply; its fuel limit cannot (workers have none).
+        if (_options.Untrusted) manifest = UntrustedDefaults.FillUnset(manifest);
+        await ReserveModuleAsync(module).ConfigureAwait(false);
+        var pool = new IsolatedPluginPool(manifest, definition.IsolatedFunctions, new IsolatedPluginPoolOptions
+        {
+            Name = isolation.Name ?? "registry",
+            MaxWorkers = module.ReservedWorkers,
+            CallDeadline = isolation.CallDeadline,
+            MaxWorkerMemoryBytes = isolation.MaxWorkerMemoryBytes,
+            WithWasi = isolation.WithWasi || definition.Options?.WithWasi == true,
+            WorkerPath = isolation.WorkerPath,
+            WorkerStartTimeout = isolation.WorkerStartTimeout,
+            CancelGracePeriod = isolation.CancelGracePeriod,
+        });
+        try
+        {
+            await _compilations.WaitAsync(_disposing.Token).ConfigureAwait(false);
+            started = Stopwatch.GetTimestamp(); // the worker's start and compilation, not the waits before it
+            try
+            {
+                await pool.CallAsync(StartCheckExport, ReadOnlyMemory<byte>.Empty, _disposing.Token).ConfigureAwait(false);
+            }
+            catch (ExtismException e) when (e.Kind == ExtismErrorKind.FunctionNotFound)
+            {
+                // The expected answer: the worker is up with the plug-in loaded.
+            }
+            finally
+            {
+                _compilations.Release();
+            }
+        }
+        catch
+        {
+            pool.Dispose();
+            throw; // CompileAsync un-reserves and reports it to every waiting caller
+        }
+        RegistryMetrics.Compiled(started, succeeded: true, _metricTags);
+        lock (_lock)
+        {
+            module.Isolated = pool;
+            if (module.Removed && module.Users == 0) DisposeModule(module, "invalidated");
+        }
+        FreeEvicted();
+        module.Ready.TrySetResult();
+    }
+}

@@ -1,0 +1,148 @@
+using System.Text;
+using Extism.Sdk.Native;
+using Xunit;
+
+namespace Extism.Sdk.Isolation.Tests;
+
+/// <summary>PluginRegistryOptions.ProcessIsolation: every key in its own worker pool, within the registry's budgets.</summary>
+public class RegistryIsolationTests
+{
+    private static PluginRegistry Registry(PluginResolver resolver, Action<PluginRegistryOptions>? configure = null)
+    {
+        var options = new PluginRegistryOptions
+        {
+            ProcessIsolation = new IsolatedPluginPoolOptions { Name = "registry-" + Guid.NewGuid().ToString("N") },
+            MaxInstancesPerPlugin = 1,
+            BudgetWaitTimeout = TimeSpan.FromSeconds(5),
+        };
+        configure?.Invoke(options);
+        return new PluginRegistry(resolver, options);
+    }
+
+    /// <summary>Keys name test plug-ins; "hostile" gets its host functions.</summary>
+    private static ValueTask<PluginDefinition> ByName(string key, CancellationToken _) => ValueTask.FromResult(new PluginDefinition(TestPlugins.Manifest(key.Split('#')[0]))
+    {
+        IsolatedFunctions = key.StartsWith("hostile", StringComparison.Ordinal) ? TestPlugins.HostileFunctions() : [],
+    });
+
+    [Fact]
+    public async Task EachKeyRunsInItsOwnWorkerAndItsSlotsCountAsLiveInstances()
+    {
+        using PluginRegistry registry = Registry(ByName, o => o.MaxInstancesPerPlugin = 2);
+        Assert.Contains("\"count\":3", await registry.CallAsync("count_vowels", "count_vowels", "aei"));
+        Assert.Equal("hi", await registry.CallAsync("echo", "echo", "hi"));
+        Assert.True(registry.IsCompiled("count_vowels"));
+        Assert.Equal(2, registry.CompiledModules);
+        Assert.Equal(4, registry.LiveInstances); // 2 worker slots per key, reserved when the key became ready
+        int worker = Assert.Single(registry.WorkerIdsOf("count_vowels"));
+        Assert.NotEqual(Environment.ProcessId, worker);
+        Assert.DoesNotContain(worker, registry.WorkerIdsOf("echo"));
+        await Assert.ThrowsAsync<NotSupportedException>(() => registry.RentAsync("echo"));
+    }
+
+    [Theory]
+    [InlineData("error_forge")]
+    [InlineData("config_forge")]
+    [InlineData("var_forge")]
+    public async Task ALibextismCrashInOneKeyCostsItsWorkerOnlyAndTheKeyHeals(string attack)
+    {
+        using PluginRegistry registry = Registry(ByName);
+        Assert.Equal("hi", await registry.CallAsync("echo", "echo", "hi"));
+        int echoWorker = Assert.Single(registry.WorkerIdsOf("echo"));
+        Assert.Equal("hello", Encoding.ASCII.GetString(await registry.CallAsync("hostile", "hello", TestPlugins.HostileInput())));
+
+        var death = await Assert.ThrowsAsync<ExtismWorkerException>(() => registry.CallAsync("hostile", attack, TestPlugins.HostileInput()));
+        Assert.Equal(WorkerExitReason.Crashed, death.Reason);
+
+        Assert.Equal("hi", await registry.CallAsync("echo", "echo", "hi"));
+        Assert.Equal(echoWorker, Assert.Single(registry.WorkerIdsOf("echo"))); // the other tenant's worker never noticed
+        Assert.Equal("hello", Encoding.ASCII.GetString(await registry.CallAsync("hostile", "hello", TestPlugins.HostileInput())));
+    }
+
+    [Fact]
+    public async Task AFullInstanceBudgetEvictsTheLeastRecentlyUsedKeyAndEndsItsWorker()
+    {
+        using PluginRegistry registry = Registry(ByName, o => o.MaxLiveInstances = 2);
+        await registry.CallAsync("echo#a", "echo", "a");
+        await registry.CallAsync("echo#b", "echo", "b");
+        int first = Assert.Single(registry.WorkerIdsOf("echo#a"));
+        await registry.CallAsync("echo#b", "echo", "b"); // a is now the least recently used
+        Assert.Equal("c", await registry.CallAsync("echo#c", "echo", "c"));
+        Assert.False(registry.IsCompiled("echo#a"));
+        Assert.True(registry.IsCompiled("echo#b"));
+        Assert.Equal(2, registry.LiveInstances);
+        for (int i = 0; i < 200 && TestPlugins.IsRunning(first); i++) await Task.Delay(25);
+        Assert.False(TestPlugins.IsRunning(first), "the evicted key's worker ended");
+    }
+
+    [Fact]
+    public async Task AKeyInUseIsNotEvictedAndTheCallerWaitingForRoomGetsABudgetError()
+    {
+        using var release = new SemaphoreSlim(0);
+        var blocking = new IsolatedHostFunction("transform", [ExtismValType.I64], [ExtismValType.I64], release,
+            static (plugin, inputs, outputs) =>
+            {
+                plugin.GetUserData<SemaphoreSlim>()!.Wait(TimeSpan.FromSeconds(30));
+                outputs[0].v.i64 = 0;
+            });
+        using PluginRegistry registry = Registry(
+            (key, _) => ValueTask.FromResult(new PluginDefinition(TestPlugins.Manifest(key)) { IsolatedFunctions = key == "host_bytes" ? [blocking] : [] }),
+            o =>
+            {
+                o.MaxLiveInstances = 1;
+                o.BudgetWaitTimeout = TimeSpan.FromMilliseconds(300);
+            });
+        Task<byte[]> busy = registry.CallAsync("host_bytes", "call_transform", "x"u8.ToArray());
+        for (int i = 0; i < 400 && registry.WorkerIdsOf("host_bytes").Length == 0; i++) await Task.Delay(25);
+        var refused = await Assert.ThrowsAsync<PluginBudgetExceededException>(() => registry.CallAsync("echo", "echo", "e"));
+        Assert.Equal(PluginRegistryBudget.LiveInstances, refused.Budget);
+        release.Release();
+        await busy;
+        Assert.Equal("e", await registry.CallAsync("echo", "echo", "e")); // now host_bytes is idle and evictable
+    }
+
+    [Fact]
+    public async Task AKeyThatDoesNotLoadFailsItsCallersAndIsTriedAgainNextTime()
+    {
+        int resolves = 0;
+        using PluginRegistry registry = Registry((key, _) =>
+        {
+            Interlocked.Increment(ref resolves);
+            return ValueTask.FromResult(new PluginDefinition("(module (import \"nowhere\" \"missing\" (func)))"u8.ToArray()));
+        });
+        ExtismException first = await Assert.ThrowsAnyAsync<ExtismException>(() => registry.CallAsync("broken", "run", ""));
+        Assert.NotEqual(ExtismErrorKind.FunctionNotFound, first.Kind);
+        Assert.False(registry.IsCompiled("broken"));
+        Assert.Equal(0, registry.CompiledModules);
+        Assert.Equal(0, registry.LiveInstances);
+        await Assert.ThrowsAnyAsync<ExtismException>(() => registry.CallAsync("broken", "run", ""));
+        Assert.Equal(2, resolves);
+    }
+
+    [Fact]
+    public async Task InProcessHostFunctionsAndFuelAreRefusedWithTheReason()
+    {
+        using var function = HostFunction.FromMethod<long, long>("transform", null, static (_, x) => x);
+        using PluginRegistry registry = Registry((key, _) => ValueTask.FromResult(key == "functions"
+            ? new PluginDefinition(TestPlugins.Manifest("host_bytes")) { Functions = [function] }
+            : new PluginDefinition(TestPlugins.Manifest("echo")) { Options = new PluginInitializationOptions { FuelLimit = 1000 } }));
+        var functions = await Assert.ThrowsAsync<InvalidOperationException>(() => registry.CallAsync("functions", "call_transform", ""));
+        Assert.Contains("IsolatedFunctions", functions.Message);
+        var fuel = await Assert.ThrowsAsync<NotSupportedException>(() => registry.CallAsync("fuel", "echo", ""));
+        Assert.Contains("fuel", fuel.Message);
+    }
+
+    [Fact]
+    public async Task InvalidateEndsTheWorkersOnceTheRunningCallReturns()
+    {
+        using PluginRegistry registry = Registry(ByName);
+        Assert.Equal("x", await registry.CallAsync("echo", "echo", "x"));
+        int worker = Assert.Single(registry.WorkerIdsOf("echo"));
+        Assert.True(registry.Invalidate("echo"));
+        Assert.Equal(0, registry.LiveInstances);
+        for (int i = 0; i < 200 && TestPlugins.IsRunning(worker); i++) await Task.Delay(25);
+        Assert.False(TestPlugins.IsRunning(worker));
+        Assert.Equal("y", await registry.CallAsync("echo", "echo", "y")); // resolved and started again
+        Assert.NotEqual(worker, Assert.Single(registry.WorkerIdsOf("echo")));
+    }
+}
