@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs Extism.Sdk.Tests on RIDs this machine can only emulate (issue 22):
 #   win-x64      whole, self-contained publish under Wine (Debian's wine64)
-#   linux-arm64  a named subset, self-contained publish under qemu-user (qemu-aarch64)
+#   linux-arm64  a named subset (see run_arm64), self-contained publish under qemu-user 10.0
+#                from bookworm-backports (fetched and unpacked here, see fetch_qemu)
 # Usage: build/test-emulated.sh RESULTS_DIR [win-x64] [linux-arm64]   (default: both)
 # Writes TRX files RESULTS_DIR/emulated-<rid>[-<part>].trx (counted by .ci/run like any TRX) and
 # RESULTS_DIR/emulated-checks: one line "pass|fail <what>" per run or part, "fail" when it could
 # not start or wrote no results (a crash): .ci/run counts each line as a check.
-# Installs what it needs with apt (waiting for the lock).
+# Installs what it needs with apt (waiting for the lock); qemu-user is only unpacked, not installed.
 # Times each step; prints "emulated <rid>: N s".
 set -uo pipefail
 cd "$(dirname "$0")/.."
