@@ -39,6 +39,10 @@ publish() { # rid
     && echo "$out"
 }
 
+namespace_of() { # part: the test namespace it runs ("Root" is the namespace of the tests themselves; -namespace takes no sub-namespaces)
+  if [ "$1" = Root ]; then echo Extism.Sdk.Tests; else echo "Extism.Sdk.Tests.$1"; fi
+}
+
 record_part() { # rid namespace trx log exit-code extra-log-pattern: prints the log's verdict lines,
   # writes the part's check ("fail" when it wrote no TRX: it could not start or crashed) and
   # returns non-zero when the part failed (no TRX, or a non-zero exit, i.e. a failed test).
@@ -72,10 +76,9 @@ run_win() {
     log="$ROOT/artifacts/emulated/win-x64-$ns.log"
     for attempt in 1 2; do
       rm -f "$part"
-      local filter="Extism.Sdk.Tests.$ns"; [ "$ns" = Root ] && filter="Extism.Sdk.Tests"
       local wx=0; [ $attempt -eq 2 ] && wx=1
       (cd "$out" && DOTNET_EnableWriteXorExecute=$wx timeout 900 /usr/lib/wine/wine64 Extism.Sdk.Tests.exe -noColor \
-          -namespace "$filter" -result-trx "$part") >"$log" 2>&1
+          -namespace "$(namespace_of "$ns")" -result-trx "$part") >"$log" 2>&1
       local code=$?
       if [ -s "$part" ] || ! grep -q -e "SuspendThread failed" -e "Internal CLR error" "$log" || [ $attempt -eq 2 ]; then break; fi
       echo "win-x64 $ns: Wine killed the process ($(grep -m1 -o -e 'SuspendThread failed[^.]*' -e 'Internal CLR error[^.]*' "$log")); running it once more"
@@ -133,9 +136,8 @@ run_arm64() {
     part="$RESULTS/emulated-linux-arm64-$ns.trx"
     log="$ROOT/artifacts/emulated/linux-arm64-$ns.log"
     rm -f "$part"
-    local filter="Extism.Sdk.Tests.$ns"; [ "$ns" = Root ] && filter="Extism.Sdk.Tests"
     (cd "$out" && DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 timeout 600 "$qemu" ./Extism.Sdk.Tests -noColor \
-        -namespace "$filter" -result-trx "$part") >"$log" 2>&1
+        -namespace "$(namespace_of "$ns")" -result-trx "$part") >"$log" 2>&1
     code=$?
     record_part linux-arm64 "$ns" "$part" "$log" "$code" "Illegal instruction|Segmentation fault" || r=1
   done
