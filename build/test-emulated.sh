@@ -157,7 +157,7 @@ for rid in "${rids[@]}"; do
   r=$?
   # run_win and run_arm64 write one check per part; one that stopped before its parts (install,
   # fetch, publish) or an unknown RID still counts as one failed check.
-  grep -q "^[a-z]* $rid " "$RESULTS/emulated-checks" || echo "fail $rid set up (install, publish)" >> "$RESULTS/emulated-checks"
+  grep -q "^[a-z]* $rid " "$RESULTS/emulated-checks" || echo "fail $rid set up (an unknown RID, or install, fetch or publish failed)" >> "$RESULTS/emulated-checks"
   echo "emulated $rid: $((SECONDS - start)) s (exit $r)"
   [ $r -ne 0 ] && rc=1
 done
