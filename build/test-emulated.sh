@@ -125,6 +125,9 @@ run_arm64() {
   #   SystemNothing, PoolReloadTests.ReloadUnderConcurrentCallsNeverFailsACall and, in 2 of 2 runs,
   #   SiblingInterruptionTests...(SharedEngine)). qemu-user has no process_vm_readv, so the pipe
   #   probe is in use, and the write(2) it relies on failed with EFAULT, not EINTR (errno logged).
+  #   Likely qemu's own check of guest pages (page_check_range in accel/tcg/user-exec.c looks
+  #   the page flags up without a lock and retries under mmap_lock only when it finds no entry),
+  #   racing other threads' mmap and mprotect.
   #   Not seen natively: 8 runs of the sibling class with the pipe probe forced passed. Each
   #   namespace passed in other runs (HostFunctions 3 of 4). Concurrency's timing bounds are also
   #   sized for native speed (PoolTests.DisposeWhileCalls... saw no call end in its 150 ms).
