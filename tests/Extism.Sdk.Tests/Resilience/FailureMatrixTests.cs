@@ -40,7 +40,18 @@ public class FailureMatrixTests(ITestOutputHelper output) : IClassFixture<LeakCh
         output.WriteLine($"{guest} {kind} {host}: {outcome}");
         Assert.True(outcome.Passed, outcome.ToString());
         // Each aborted call gave the next operation a fresh instance, and the count shows it.
-        if (host != MatrixHost.Pool) Assert.Equal(Count, outcome.Recycles);
+        if (host == MatrixHost.Pool) return;
+        if (kind == FailureKind.ManifestTimeout && outcome.Lost > 0)
+        {
+            // A timeout libextism lost at a call's start (the call then ended by fuel) can still be
+            // delivered late, to the next call, which the plug-in repeats once on a fresh instance
+            // (LateCancel): one more recycle per lost timeout at most. Seen under Wine: 2 lost, 101.
+            Assert.InRange(outcome.Recycles!.Value, Count, Count + outcome.Lost);
+        }
+        else
+        {
+            Assert.Equal(Count, outcome.Recycles);
+        }
     }
 
     [Theory]
