@@ -82,6 +82,7 @@ internal sealed class IsolatedPluginRuntime : PluginRuntimeBase
             MaxWorkers = worker.MaxWorkers,
             CallDeadline = worker.CallDeadline,
             MaxWorkerMemoryBytes = worker.MaxWorkerMemoryBytes,
+            FuelLimit = options.FuelLimit ?? worker.FuelLimit,
             WithWasi = worker.WithWasi || options.WithWasi,
             WorkerPath = worker.WorkerPath,
             WorkerStartTimeout = worker.WorkerStartTimeout,

@@ -132,6 +132,7 @@ internal sealed class WorkerHost
         var reader = new PayloadReader(payload);
         bool wasi = (reader.U8() & 1) != 0;
         long timeoutMs = reader.I64();
+        long fuel = reader.I64();
         byte[] manifest = reader.Bytes().ToArray();
         int count = reader.I32();
         var functions = new HostFunction[count];
@@ -146,7 +147,7 @@ internal sealed class WorkerHost
             functions[i].SetNamespace(ns);
         }
         TimeSpan? timeout = timeoutMs < 0 ? null : TimeSpan.FromMilliseconds(timeoutMs);
-        return Plugin.FromManifestJson(manifest, functions, new PluginInitializationOptions { WithWasi = wasi }, timeout);
+        return Plugin.FromManifestJson(manifest, functions, new PluginInitializationOptions { WithWasi = wasi, FuelLimit = fuel < 0 ? null : fuel }, timeout);
     }
 
     private static ExtismValType[] ToTypes(ReadOnlySpan<byte> bytes)

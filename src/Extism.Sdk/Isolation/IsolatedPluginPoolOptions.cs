@@ -32,6 +32,14 @@ public sealed class IsolatedPluginPoolOptions
     /// </summary>
     public long? MaxWorkerMemoryBytes { get; set; }
 
+    /// <summary>
+    /// Fuel (wasm instructions, roughly) each call may burn, as <see cref="PluginInitializationOptions.FuelLimit"/>
+    /// in process: the worker's instance gets it, and a call that runs out fails with
+    /// <see cref="ExtismFuelExhaustedException"/> (kind <see cref="ExtismErrorKind.FuelExhausted"/>);
+    /// the worker lives on. Null (the default): no limit.
+    /// </summary>
+    public long? FuelLimit { get; set; }
+
     /// <summary>Create the plug-ins with WASI (default false).</summary>
     public bool WithWasi { get; set; }
 

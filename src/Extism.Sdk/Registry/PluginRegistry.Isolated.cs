@@ -26,13 +26,14 @@ public sealed partial class PluginRegistry
         {
             throw new InvalidOperationException($"The PluginResolver gave '{module.Key}' in-process HostFunctions, which cannot run for a plug-in in a worker process (PluginRegistryOptions.ProcessIsolation is set); give PluginDefinition.IsolatedFunctions instead.");
         }
-        if (definition.Options?.FuelLimit is not null)
-        {
-            throw new NotSupportedException($"The PluginResolver gave '{module.Key}' a fuel limit; plug-ins in worker processes have none (PluginRegistryOptions.ProcessIsolation is set). Bound them with the manifest's timeout or IsolatedPluginPoolOptions.CallDeadline.");
-        }
         Manifest manifest = definition.Manifest ?? new Manifest(new ByteArrayWasmSource(definition.Wasm.ToArray(), name: null));
-        // The untrusted preset's manifest limits apply; its fuel limit cannot (workers have none).
-        if (_options.Untrusted) manifest = UntrustedDefaults.FillUnset(manifest);
+        // Fuel: the definition's, else the isolation settings', else (untrusted) the preset's, as in process.
+        long? fuel = definition.Options?.FuelLimit ?? isolation.FuelLimit;
+        if (_options.Untrusted)
+        {
+            manifest = UntrustedDefaults.FillUnset(manifest);
+            fuel ??= UntrustedDefaults.FuelLimit;
+        }
         await ReserveModuleAsync(module).ConfigureAwait(false);
         var pool = new IsolatedPluginPool(manifest, definition.IsolatedFunctions, new IsolatedPluginPoolOptions
         {
@@ -40,6 +41,7 @@ public sealed partial class PluginRegistry
             MaxWorkers = module.ReservedWorkers,
             CallDeadline = isolation.CallDeadline,
             MaxWorkerMemoryBytes = isolation.MaxWorkerMemoryBytes,
+            FuelLimit = fuel,
             WithWasi = isolation.WithWasi || definition.Options?.WithWasi == true,
             WorkerPath = isolation.WorkerPath,
             WorkerStartTimeout = isolation.WorkerStartTimeout,

@@ -99,8 +99,10 @@ public sealed class PluginRegistryOptions
     /// worker slots as live instances (<see cref="MaxLiveInstances"/> then bounds the worker
     /// processes) and <see cref="PluginDefinition.InstanceMemoryEstimate"/> per slot; eviction
     /// and <see cref="PluginRegistry.Invalidate"/> end a key's workers once its calls are done.
-    /// Host functions come from <see cref="PluginDefinition.IsolatedFunctions"/>; there is no fuel
-    /// limit and no lease (<see cref="PluginRegistry.RentAsync"/> throws <see cref="NotSupportedException"/>).
+    /// Host functions come from <see cref="PluginDefinition.IsolatedFunctions"/>. A definition's
+    /// <see cref="PluginInitializationOptions.FuelLimit"/> applies in its workers (else
+    /// <see cref="IsolatedPluginPoolOptions.FuelLimit"/>, else the untrusted preset's); there is no
+    /// lease (<see cref="PluginRegistry.RentAsync"/> throws <see cref="NotSupportedException"/>).
     /// <see cref="IsolatedPluginPoolOptions.MaxWorkers"/> is not used. Null (the default): in-process.
     /// </summary>
     public IsolatedPluginPoolOptions? ProcessIsolation { get; set; }

@@ -60,7 +60,7 @@ public class IsolatedHostingTests
     }
 
     [Fact]
-    public async Task UntrustedAppliesTheManifestPresetAndNoFuel()
+    public async Task UntrustedAppliesTheManifestPresetAndItsFuel()
     {
         using IHost host = Build(new()
         {
@@ -72,8 +72,24 @@ public class IsolatedHostingTests
         ExtismPluginOptions options = host.Services.GetRequiredService<IOptionsMonitor<ExtismPluginOptions>>().Get("iso");
         Assert.Equal(Manifest.Untrusted().Timeout, options.Manifest!.Timeout);
         Assert.Equal(Manifest.Untrusted().MemoryOptions!.MaxPages, options.Manifest.MemoryOptions!.MaxPages);
-        Assert.Null(options.FuelLimit); // workers have none; the preset's is not taken
+        Assert.Equal(PluginInitializationOptions.Untrusted().FuelLimit, options.FuelLimit); // applied in the workers
         Assert.Contains("\"count\":3", host.Services.GetRequiredKeyedService<ExtismIsolatedPlugin>("iso").Call("count_vowels", "aei"));
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task FuelLimitAppliesPerCallInTheWorkers()
+    {
+        using IHost host = Build(new()
+        {
+            ["Extism:Plugins:iso:Wasm:0:Path"] = TestWasm.PathOf("outcomes"),
+            ["Extism:Plugins:iso:FuelLimit"] = "1000000",
+            ["Extism:Plugins:iso:Worker:MaxWorkers"] = "1",
+        });
+        await host.StartAsync();
+        ExtismIsolatedPlugin plugin = host.Services.GetRequiredKeyedService<ExtismIsolatedPlugin>("iso");
+        Assert.Throws<ExtismFuelExhaustedException>(() => plugin.Call("busy", BitConverter.GetBytes(50_000_000UL)));
+        Assert.Equal("done"u8.ToArray(), plugin.Call("busy", BitConverter.GetBytes(1000UL)));
         await host.StopAsync();
     }
 
@@ -83,7 +99,7 @@ public class IsolatedHostingTests
         using IHost host = Build(new()
         {
             ["Extism:Plugins:iso:Wasm:0:Path"] = TestWasm.PathOf("count_vowels"),
-            ["Extism:Plugins:iso:FuelLimit"] = "1000",
+            ["Extism:Plugins:iso:FuelLimit"] = "0",
             ["Extism:Plugins:iso:Pool:MaxSize"] = "4",
             ["Extism:Plugins:iso:Worker:MaxWorkers"] = "0",
             ["Extism:Plugins:iso:Worker:MaxWorkerMemory"] = "lots",
@@ -98,7 +114,6 @@ public class IsolatedHostingTests
         {
             Assert.Contains("Extism:Plugins:iso:" + key + ":", message);
         }
-        Assert.Contains("no fuel limit", message);
         Assert.Contains("unknown setting", message);
     }
 
@@ -125,11 +140,12 @@ public class IsolatedHostingTests
         {
             o.Manifest = new Manifest(new PathWasmSource(TestWasm.PathOf("count_vowels")));
             o.FuelLimit = 10;
+            o.Worker.FuelLimit = 20;
             o.Worker.MaxWorkerMemoryBytes = 0;
         });
         using IHost host = builder.Build();
         var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
-        Assert.Contains("ExtismPluginOptions.FuelLimit", e.Message);
+        Assert.Contains("ExtismPluginOptions.Worker.FuelLimit: set either it or 'ExtismPluginOptions.FuelLimit', not both", e.Message);
         Assert.Contains("ExtismPluginOptions.Worker.MaxWorkerMemoryBytes", e.Message);
     }
 
