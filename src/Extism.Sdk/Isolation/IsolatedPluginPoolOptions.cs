@@ -55,4 +55,7 @@ public sealed class IsolatedPluginPoolOptions
 
     /// <summary>How long a cancelled call's worker may take to stop the call before it is killed (<see cref="WorkerExitReason.Hung"/>). Default 2 s.</summary>
     public TimeSpan CancelGracePeriod { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A copy of every setting (all are values or strings), for owners that must not see later changes.</summary>
+    internal IsolatedPluginPoolOptions Copy() => (IsolatedPluginPoolOptions)MemberwiseClone();
 }

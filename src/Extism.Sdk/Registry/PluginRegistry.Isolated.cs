@@ -35,18 +35,12 @@ public sealed partial class PluginRegistry
             fuel ??= UntrustedDefaults.FuelLimit;
         }
         await ReserveModuleAsync(module).ConfigureAwait(false);
-        var pool = new IsolatedPluginPool(manifest, definition.IsolatedFunctions, new IsolatedPluginPoolOptions
-        {
-            Name = isolation.Name ?? "registry",
-            MaxWorkers = module.ReservedWorkers,
-            CallDeadline = isolation.CallDeadline,
-            MaxWorkerMemoryBytes = isolation.MaxWorkerMemoryBytes,
-            FuelLimit = fuel,
-            WithWasi = isolation.WithWasi || definition.Options?.WithWasi == true,
-            WorkerPath = isolation.WorkerPath,
-            WorkerStartTimeout = isolation.WorkerStartTimeout,
-            CancelGracePeriod = isolation.CancelGracePeriod,
-        });
+        IsolatedPluginPoolOptions poolOptions = isolation.Copy();
+        poolOptions.Name ??= "registry";
+        poolOptions.MaxWorkers = module.ReservedWorkers;
+        poolOptions.FuelLimit = fuel;
+        poolOptions.WithWasi |= definition.Options?.WithWasi == true;
+        var pool = new IsolatedPluginPool(manifest, definition.IsolatedFunctions, poolOptions);
         try
         {
             await _compilations.WaitAsync(_disposing.Token).ConfigureAwait(false);

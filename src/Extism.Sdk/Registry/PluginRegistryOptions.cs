@@ -139,16 +139,8 @@ public sealed class PluginRegistryOptions
         {
             if (isolation.CallDeadline is { } deadline && deadline <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ProcessIsolation), deadline, "PluginRegistryOptions.ProcessIsolation.CallDeadline must be positive (null for none).");
             if (isolation.MaxWorkerMemoryBytes is <= 0) throw new ArgumentOutOfRangeException(nameof(ProcessIsolation), isolation.MaxWorkerMemoryBytes, "PluginRegistryOptions.ProcessIsolation.MaxWorkerMemoryBytes must be positive (null for none).");
-            copy.ProcessIsolation = new IsolatedPluginPoolOptions
-            {
-                Name = isolation.Name,
-                CallDeadline = isolation.CallDeadline,
-                MaxWorkerMemoryBytes = isolation.MaxWorkerMemoryBytes,
-                WithWasi = isolation.WithWasi,
-                WorkerPath = isolation.WorkerPath,
-                WorkerStartTimeout = isolation.WorkerStartTimeout,
-                CancelGracePeriod = isolation.CancelGracePeriod,
-            };
+            if (isolation.FuelLimit is <= 0) throw new ArgumentOutOfRangeException(nameof(ProcessIsolation), isolation.FuelLimit, "PluginRegistryOptions.ProcessIsolation.FuelLimit must be positive (null for none).");
+            copy.ProcessIsolation = isolation.Copy();
         }
         return copy;
     }
