@@ -102,6 +102,42 @@ public sealed partial class IsolatedPluginPool : IDisposable, IAsyncDisposable
         static byte[] Types(IReadOnlyList<Native.ExtismValType> types) => types.Select(t => (byte)t).ToArray();
     }
 
+    /// <summary>
+    /// Starts workers ahead of calls, so that the first calls do not wait for a worker to start
+    /// and compile the plug-in. Takes <paramref name="workers"/> worker slots at once (waiting, as a
+    /// call does, while all are busy), fills each with a worker, an idle one still running or a new
+    /// one, and gives them back idle. So when it returns, that many workers are up, and a worker
+    /// that died while idle has been replaced. Workers that started stay when another one fails.
+    /// </summary>
+    /// <param name="workers">How many workers should be up; more than <see cref="MaxWorkers"/> counts as <see cref="MaxWorkers"/>, 0 does nothing.</param>
+    /// <param name="cancellationToken">Stops the wait for a slot; a worker already starting finishes its start and stays.</param>
+    /// <returns>A task that completes when the workers are up.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="workers"/> is negative.</exception>
+    /// <exception cref="ExtismWorkerException">A worker could not start, or died or stalled before its plug-in was ready (<see cref="WorkerExitReason.StartFailed"/>), as a call would have failed.</exception>
+    /// <exception cref="ExtismException">The worker could not create the plug-in (for example <see cref="ExtismErrorKind.Creation"/> for a module that does not load).</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled while waiting for a slot.</exception>
+    /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
+    public async Task PrewarmAsync(int workers, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(workers);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        // Every slot is held until all are filled: each rent then gets a worker of its own.
+        var rents = new Task<WorkerProcess>[Math.Min(workers, MaxWorkers)];
+        for (int i = 0; i < rents.Length; i++) rents[i] = RentAsync(cancellationToken);
+        try
+        {
+            await Task.WhenAll(rents).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A failed rent has already given its slot back.
+            foreach (Task<WorkerProcess> rent in rents)
+            {
+                if (rent.IsCompletedSuccessfully) Return(rent.Result);
+            }
+        }
+    }
+
     /// <summary>Waits for a free slot and returns its worker, starting one when none is idle.</summary>
     private WorkerProcess Rent(CancellationToken cancellationToken)
     {

@@ -8,11 +8,6 @@ namespace Extism.Sdk;
 // it is ready until it is evicted or invalidated; evicting the key ends its workers.
 public sealed partial class PluginRegistry
 {
-    // An export no plug-in is expected to have. Calling it starts a worker without running guest
-    // code: the worker creates the plug-in before it answers, so "function not found" proves that
-    // the plug-in loads there. (An IsolatedPluginPool API to start a worker would replace this.)
-    private const string StartCheckExport = "extism-registry:start-check";
-
     /// <summary>Process ids of the workers of <paramref name="key"/> (for tests and diagnostics); empty when it is not held or in-process.</summary>
     internal int[] WorkerIdsOf(string key)
     {
@@ -47,11 +42,8 @@ public sealed partial class PluginRegistry
             started = Stopwatch.GetTimestamp(); // the worker's start and compilation, not the waits before it
             try
             {
-                await pool.CallAsync(StartCheckExport, ReadOnlyMemory<byte>.Empty, _disposing.Token).ConfigureAwait(false);
-            }
-            catch (ExtismException e) when (e.Kind == ExtismErrorKind.FunctionNotFound)
-            {
-                // The expected answer: the worker is up with the plug-in loaded.
+                // Ready means the plug-in loads: the worker creates it before it reports ready.
+                await pool.PrewarmAsync(1, _disposing.Token).ConfigureAwait(false);
             }
             finally
             {
