@@ -28,6 +28,7 @@ internal sealed class WorkerHost
     private uint _cancelRequested;
     private CancellationTokenSource? _callCancellation;
     private Plugin? _plugin;
+    private long _cpuAllowanceMs = -1;
 
     private WorkerHost(FrameChannel channel) => _channel = channel;
 
@@ -133,6 +134,7 @@ internal sealed class WorkerHost
         bool wasi = (reader.U8() & 1) != 0;
         long timeoutMs = reader.I64();
         long fuel = reader.I64();
+        _cpuAllowanceMs = reader.I64();
         byte[] manifest = reader.Bytes().ToArray();
         int count = reader.I32();
         var functions = new HostFunction[count];
@@ -172,6 +174,7 @@ internal sealed class WorkerHost
             if (_cancelRequested == id) cancellation.Cancel();
         }
         PayloadWriter result = _result.Clear();
+        if (_cpuAllowanceMs > 0) CpuLimit.Arm(_cpuAllowanceMs);
         try
         {
             _plugin!.Call(export, input, result, static (output, writer) => writer.U8(0).Raw(output), cancellation.Token);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Xunit;
 
@@ -29,5 +30,34 @@ public class LimitTests
     {
         var e = Assert.Throws<ArgumentException>(() => TestPlugins.Pool("echo", configure: o => o.FuelLimit = 0));
         Assert.Contains("FuelLimit", e.Message);
+    }
+
+    [Fact]
+    public void ACallPastMaxWorkerCpuTimeIsEndedByTheOs()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("RLIMIT_CPU is set by the worker on Linux only (Windows uses a job object, not run here)");
+        using var restarts = new RestartRecorder();
+        // No manifest timeout and no fuel: the OS stops the spin (the deadline, much later, only keeps a failure from hanging).
+        using IsolatedPluginPool pool = TestPlugins.Pool("outcomes", configure: o =>
+        {
+            o.MaxWorkerCpuTime = TimeSpan.FromSeconds(1);
+            o.CallDeadline = TimeSpan.FromSeconds(15);
+        });
+        for (int i = 0; i < 3; i++) Assert.Equal("done", Encoding.ASCII.GetString(pool.Call("busy", TestPlugins.U64(1000)))); // the limit is per call
+        var clock = Stopwatch.StartNew();
+        var death = Assert.Throws<ExtismWorkerException>(() => pool.Call("spin", ReadOnlySpan<byte>.Empty));
+        Assert.Equal(WorkerExitReason.CpuLimit, death.Reason);
+        Assert.Equal(128 + 24, death.WorkerExitCode); // SIGXCPU
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(10)); // 1 s of CPU, up to 2 with the rounding to whole seconds
+        Assert.Equal(1, restarts.Count(pool.Name, "cpu_limit"));
+        TestContext.Current.TestOutputHelper?.WriteLine($"spin ended by SIGXCPU after {clock.Elapsed.TotalSeconds:0.00} s");
+        Assert.Equal("done", Encoding.ASCII.GetString(pool.Call("busy", TestPlugins.U64(1000))));
+    }
+
+    [Fact]
+    public void ANonPositiveCpuTimeIsRefused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => TestPlugins.Pool("echo", configure: o => o.MaxWorkerCpuTime = TimeSpan.Zero));
+        Assert.Contains("MaxWorkerCpuTime", e.Message);
     }
 }

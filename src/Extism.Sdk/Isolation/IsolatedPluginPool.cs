@@ -29,6 +29,7 @@ public sealed partial class IsolatedPluginPool : IDisposable, IAsyncDisposable
     private readonly WorkerLaunch _launch;
     private readonly TimeSpan? _callDeadline;
     private readonly long? _maxMemory;
+    private readonly WorkerLimits _limits;
     private readonly TimeSpan _startTimeout;
     private readonly long _cancelGrace;
     private readonly SemaphoreSlim _slots;
@@ -41,7 +42,7 @@ public sealed partial class IsolatedPluginPool : IDisposable, IAsyncDisposable
     /// <param name="manifest">The plug-in; validated here and sent to each worker as JSON (byte sources as base64).</param>
     /// <param name="functions">Host functions the plug-in may import; they run in this process.</param>
     /// <param name="options">Limits and the worker's location; null for the defaults.</param>
-    /// <exception cref="ArgumentException">The manifest is invalid, or an option is out of range (MaxWorkers, CallDeadline, MaxWorkerMemoryBytes, FuelLimit, WorkerStartTimeout not positive).</exception>
+    /// <exception cref="ArgumentException">The manifest is invalid, or an option is out of range (MaxWorkers, CallDeadline, MaxWorkerMemoryBytes, MaxWorkerCpuTime, FuelLimit, WorkerStartTimeout not positive).</exception>
     /// <exception cref="FileNotFoundException">The worker executable was not found; the message says where it was looked for.</exception>
     public IsolatedPluginPool(Manifest manifest, IsolatedHostFunction[]? functions = null, IsolatedPluginPoolOptions? options = null)
     {
@@ -51,15 +52,17 @@ public sealed partial class IsolatedPluginPool : IDisposable, IAsyncDisposable
         if (options.CallDeadline is { } deadline && deadline <= TimeSpan.Zero) throw new ArgumentException("CallDeadline must be positive (null for none).", nameof(options));
         if (options.MaxWorkerMemoryBytes is <= 0) throw new ArgumentException("MaxWorkerMemoryBytes must be positive (null for no limit).", nameof(options));
         if (options.FuelLimit is <= 0) throw new ArgumentException("FuelLimit must be positive (null for no limit).", nameof(options));
+        if (options.MaxWorkerCpuTime is { } cpu && cpu <= TimeSpan.Zero) throw new ArgumentException("MaxWorkerCpuTime must be positive (null for no limit).", nameof(options));
         if (options.WorkerStartTimeout <= TimeSpan.Zero || options.CancelGracePeriod < TimeSpan.Zero) throw new ArgumentException("WorkerStartTimeout must be positive and CancelGracePeriod not negative.", nameof(options));
         ManifestValidator.Validate(manifest, options.WithWasi);
         _functions = functions is null ? [] : (IsolatedHostFunction[])functions.Clone();
         _launch = WorkerLaunch.Locate(options.WorkerPath);
-        _createPayload = CreatePayload(manifest, _functions, options.WithWasi, options.FuelLimit);
+        _createPayload = CreatePayload(manifest, _functions, options.WithWasi, options.FuelLimit, options.MaxWorkerCpuTime);
         Name = options.Name ?? manifest.Sources.FirstOrDefault()?.Name ?? "isolated";
         MaxWorkers = options.MaxWorkers;
         _callDeadline = options.CallDeadline;
         _maxMemory = options.MaxWorkerMemoryBytes;
+        _limits = new WorkerLimits(options.MaxWorkerCpuTime, options.MaxWorkerMemoryBytes);
         _startTimeout = options.WorkerStartTimeout;
         _cancelGrace = (long)(options.CancelGracePeriod.TotalSeconds * Stopwatch.Frequency);
         _slots = new SemaphoreSlim(MaxWorkers, MaxWorkers);
@@ -87,11 +90,11 @@ public sealed partial class IsolatedPluginPool : IDisposable, IAsyncDisposable
         lock (_live) return _live.Select(w => w.Pid).ToArray();
     }
 
-    private static byte[] CreatePayload(Manifest manifest, IsolatedHostFunction[] functions, bool withWasi, long? fuelLimit)
+    private static byte[] CreatePayload(Manifest manifest, IsolatedHostFunction[] functions, bool withWasi, long? fuelLimit, TimeSpan? cpuTime)
     {
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJsonContext.Default.Manifest);
         long timeout = manifest.Timeout is { } t ? (long)Manifest.TimeoutMilliseconds(t) : -1;
-        var payload = new PayloadWriter().U8(withWasi ? (byte)1 : (byte)0).I64(timeout).I64(fuelLimit ?? -1).Bytes(json).I32(functions.Length);
+        var payload = new PayloadWriter().U8(withWasi ? (byte)1 : (byte)0).I64(timeout).I64(fuelLimit ?? -1).I64(cpuTime is { } cpu ? (long)Math.Ceiling(cpu.TotalMilliseconds) : -1).Bytes(json).I32(functions.Length);
         foreach (IsolatedHostFunction function in functions)
         {
             ArgumentNullException.ThrowIfNull(function, nameof(functions));
@@ -167,7 +170,7 @@ public sealed partial class IsolatedPluginPool : IDisposable, IAsyncDisposable
                 if (!worker.IsDead) _ = worker.Died("(idle)", null);
                 Retire(worker);
             }
-            WorkerProcess started = WorkerProcess.Start(_launch, _createPayload, _startTimeout, Name, _functions);
+            WorkerProcess started = WorkerProcess.Start(_launch, _createPayload, _startTimeout, Name, _functions, _limits);
             lock (_live) _live.Add(started);
             if (Volatile.Read(ref _disposed) != 0)
             {

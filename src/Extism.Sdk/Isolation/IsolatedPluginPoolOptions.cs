@@ -33,6 +33,19 @@ public sealed class IsolatedPluginPoolOptions
     public long? MaxWorkerMemoryBytes { get; set; }
 
     /// <summary>
+    /// CPU time a worker may burn in one call, enforced by the OS: a worker past it is killed and
+    /// the call fails with <see cref="ExtismWorkerException"/> (<see cref="WorkerExitReason.CpuLimit"/>).
+    /// Unlike <see cref="CallDeadline"/> this counts CPU, not wall-clock time (a call waiting for a host
+    /// function or for a core uses none), and the kernel enforces it even if the pool's monitor is
+    /// starved. On Linux the worker sets its own <c>RLIMIT_CPU</c> before each call, to its CPU time so
+    /// far plus this, rounded up to a whole second (the kernel counts seconds; all the worker's
+    /// threads count), and turns off core dumps; the kernel ends it with SIGXCPU. On Windows the host
+    /// puts each worker in a job object whose per-process user-time limit it moves before each call
+    /// (user-mode time only). Elsewhere it is not enforced. Null (the default): no limit.
+    /// </summary>
+    public TimeSpan? MaxWorkerCpuTime { get; set; }
+
+    /// <summary>
     /// Fuel (wasm instructions, roughly) each call may burn, as <see cref="PluginInitializationOptions.FuelLimit"/>
     /// in process: the worker's instance gets it, and a call that runs out fails with
     /// <see cref="ExtismFuelExhaustedException"/> (kind <see cref="ExtismErrorKind.FuelExhausted"/>);
