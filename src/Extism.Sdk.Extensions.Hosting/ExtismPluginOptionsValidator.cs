@@ -102,6 +102,7 @@ internal sealed class ExtismPluginOptionsValidator : IValidateOptions<ExtismPlug
         if (worker.CallDeadline is { } deadline && deadline <= TimeSpan.Zero) errors.Add($"{Key("Worker:CallDeadline")}: must be positive (leave it out for no deadline).");
         string memory = options.ConfigurationPath is null ? "Worker:MaxWorkerMemoryBytes" : "Worker:MaxWorkerMemory";
         if (worker.MaxWorkerMemoryBytes is <= 0) errors.Add($"{Key(memory)}: must be positive (leave it out for no limit).");
+        if (worker.MaxWorkerCpuTime is { } cpu && cpu <= TimeSpan.Zero) errors.Add($"{Key("Worker:MaxWorkerCpuTime")}: must be positive (leave it out for no limit).");
         if (worker.WorkerStartTimeout <= TimeSpan.Zero) errors.Add($"{Key("Worker:WorkerStartTimeout")}: must be positive.");
         if (worker.CancelGracePeriod < TimeSpan.Zero) errors.Add($"{Key("Worker:CancelGracePeriod")}: must not be negative.");
         if (worker.WorkerPath is { } path && !File.Exists(path)) errors.Add($"{Key("Worker:WorkerPath")}: file '{path}' does not exist.");

@@ -87,7 +87,7 @@ public static class ExtismServiceCollectionExtensions
     /// Registers a plug-in that runs in worker processes, bound from a configuration section: the
     /// keys of <see cref="AddExtismPlugin(IServiceCollection, string, IConfiguration)"/> except
     /// <c>Pool</c>, plus <c>Worker</c> with <c>MaxWorkers</c>, <c>CallDeadline</c>,
-    /// <c>MaxWorkerMemory</c> (bytes, or with KiB/MiB/GiB), <c>WorkerPath</c>, <c>WorkerStartTimeout</c>,
+    /// <c>MaxWorkerMemory</c> (bytes, or with KiB/MiB/GiB), <c>MaxWorkerCpuTime</c>, <c>WorkerPath</c>, <c>WorkerStartTimeout</c>,
     /// <c>CancelGracePeriod</c>, <c>Prewarm</c> and <c>Name</c>. Unknown keys and bad values fail the
     /// start naming the key; a change of the section reloads the plug-in, as a change of its wasm file does.
     /// </summary>

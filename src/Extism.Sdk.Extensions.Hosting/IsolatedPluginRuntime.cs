@@ -63,6 +63,7 @@ internal sealed class IsolatedPluginRuntime : PluginRuntimeBase
             CallDeadline = worker.CallDeadline,
             MaxWorkerMemoryBytes = worker.MaxWorkerMemoryBytes,
             FuelLimit = options.FuelLimit ?? worker.FuelLimit,
+            MaxWorkerCpuTime = worker.MaxWorkerCpuTime,
             WithWasi = worker.WithWasi || options.WithWasi,
             WorkerPath = worker.WorkerPath,
             WorkerStartTimeout = worker.WorkerStartTimeout,

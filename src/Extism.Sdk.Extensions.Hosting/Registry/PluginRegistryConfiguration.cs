@@ -17,7 +17,7 @@ internal static class PluginRegistryConfiguration
         "Untrusted", "ProcessIsolation",
     ];
     private static readonly string[] CacheKeys = ["Directory", "ConfigFile", "Disabled"];
-    private static readonly string[] IsolationKeys = ["Enabled", "CallDeadline", "MaxWorkerMemory", "FuelLimit", "WorkerPath", "WorkerStartTimeout", "CancelGracePeriod", "Name"];
+    private static readonly string[] IsolationKeys = ["Enabled", "CallDeadline", "MaxWorkerMemory", "MaxWorkerCpuTime", "FuelLimit", "WorkerPath", "WorkerStartTimeout", "CancelGracePeriod", "Name"];
 
     /// <exception cref="InvalidOperationException">A key is unknown or a value does not parse; the message lists every such key.</exception>
     internal static void Read(IConfiguration section, PluginRegistryOptions options)
@@ -86,6 +86,7 @@ internal static class PluginRegistryConfiguration
         {
             CallDeadline = Duration(isolation, "CallDeadline", IsolationPath, errors),
             MaxWorkerMemoryBytes = Bytes(isolation, "MaxWorkerMemory", IsolationPath, errors),
+            MaxWorkerCpuTime = Duration(isolation, "MaxWorkerCpuTime", IsolationPath, errors),
             FuelLimit = Long(isolation, "FuelLimit", IsolationPath, errors),
             Name = Text(isolation, "Name"),
         };

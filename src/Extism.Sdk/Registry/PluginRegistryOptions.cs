@@ -139,6 +139,7 @@ public sealed class PluginRegistryOptions
         {
             if (isolation.CallDeadline is { } deadline && deadline <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ProcessIsolation), deadline, "PluginRegistryOptions.ProcessIsolation.CallDeadline must be positive (null for none).");
             if (isolation.MaxWorkerMemoryBytes is <= 0) throw new ArgumentOutOfRangeException(nameof(ProcessIsolation), isolation.MaxWorkerMemoryBytes, "PluginRegistryOptions.ProcessIsolation.MaxWorkerMemoryBytes must be positive (null for none).");
+            if (isolation.MaxWorkerCpuTime is { } cpu && cpu <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ProcessIsolation), cpu, "PluginRegistryOptions.ProcessIsolation.MaxWorkerCpuTime must be positive (null for none).");
             if (isolation.FuelLimit is <= 0) throw new ArgumentOutOfRangeException(nameof(ProcessIsolation), isolation.FuelLimit, "PluginRegistryOptions.ProcessIsolation.FuelLimit must be positive (null for none).");
             copy.ProcessIsolation = isolation.Copy();
         }

@@ -33,6 +33,7 @@ public class IsolatedHostingTests
             ["Extism:Plugins:iso:Worker:MaxWorkers"] = "3",
             ["Extism:Plugins:iso:Worker:CallDeadline"] = "00:00:20",
             ["Extism:Plugins:iso:Worker:MaxWorkerMemory"] = "512MiB",
+            ["Extism:Plugins:iso:Worker:MaxWorkerCpuTime"] = "00:00:30",
             ["Extism:Plugins:iso:Worker:WorkerStartTimeout"] = "20000",
             ["Extism:Plugins:iso:Worker:CancelGracePeriod"] = "00:00:01",
             ["Extism:Plugins:iso:Worker:Prewarm"] = "2",
@@ -42,6 +43,7 @@ public class IsolatedHostingTests
         Assert.Equal(3, options.Worker.MaxWorkers);
         Assert.Equal(TimeSpan.FromSeconds(20), options.Worker.CallDeadline);
         Assert.Equal(512L << 20, options.Worker.MaxWorkerMemoryBytes);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.Worker.MaxWorkerCpuTime);
         Assert.Equal(TimeSpan.FromSeconds(20), options.Worker.WorkerStartTimeout);
         Assert.Equal(TimeSpan.FromSeconds(1), options.Worker.CancelGracePeriod);
         Assert.Equal(2, options.Prewarm);
@@ -104,13 +106,14 @@ public class IsolatedHostingTests
             ["Extism:Plugins:iso:Worker:MaxWorkers"] = "0",
             ["Extism:Plugins:iso:Worker:MaxWorkerMemory"] = "lots",
             ["Extism:Plugins:iso:Worker:CallDeadline"] = "-1",
+            ["Extism:Plugins:iso:Worker:MaxWorkerCpuTime"] = "0",
             ["Extism:Plugins:iso:Worker:WorkerPath"] = "no/such/worker",
             ["Extism:Plugins:iso:Worker:Prewarm"] = "3",
             ["Extism:Plugins:iso:Worker:MaxWorker"] = "2",
         });
         var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         string message = string.Join("\n", e.Failures);
-        foreach (string key in new[] { "FuelLimit", "Pool", "Worker:MaxWorkers", "Worker:MaxWorkerMemory", "Worker:CallDeadline", "Worker:WorkerPath", "Worker:Prewarm", "Worker:MaxWorker" })
+        foreach (string key in new[] { "FuelLimit", "Pool", "Worker:MaxWorkers", "Worker:MaxWorkerMemory", "Worker:CallDeadline", "Worker:MaxWorkerCpuTime", "Worker:WorkerPath", "Worker:Prewarm", "Worker:MaxWorker" })
         {
             Assert.Contains("Extism:Plugins:iso:" + key + ":", message);
         }

@@ -31,6 +31,7 @@ public class IsolatedRegistryHostingTests
             ["Extism:Registry:ProcessIsolation:CallDeadline"] = "00:00:10",
             ["Extism:Registry:ProcessIsolation:MaxWorkerMemory"] = "1GiB",
             ["Extism:Registry:ProcessIsolation:FuelLimit"] = "100000000",
+            ["Extism:Registry:ProcessIsolation:MaxWorkerCpuTime"] = "00:00:05",
             ["Extism:Registry:ProcessIsolation:Name"] = "tenants",
         }))
         {
@@ -40,6 +41,7 @@ public class IsolatedRegistryHostingTests
             Assert.Equal(1L << 30, options.ProcessIsolation.MaxWorkerMemoryBytes);
             Assert.Equal("tenants", options.ProcessIsolation.Name);
             Assert.Equal(100_000_000, options.ProcessIsolation.FuelLimit);
+            Assert.Equal(TimeSpan.FromSeconds(5), options.ProcessIsolation.MaxWorkerCpuTime);
 
             var registry = host.Services.GetRequiredService<PluginRegistry>();
             Assert.Equal("tenant-a", await registry.CallAsync("tenant-a", "get", ""));
