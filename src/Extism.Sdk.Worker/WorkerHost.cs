@@ -193,6 +193,7 @@ internal sealed class WorkerHost
         }
         finally
         {
+            if (_cpuAllowanceMs > 0) CpuLimit.Disarm();
             lock (_gate)
             {
                 _currentCall = 0;

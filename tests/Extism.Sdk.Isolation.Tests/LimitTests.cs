@@ -55,6 +55,27 @@ public class LimitTests
     }
 
     [Fact]
+    public void TheCpuLimitIsPerCallNotPerWorker()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("RLIMIT_CPU is set by the worker on Linux only");
+        using IsolatedPluginPool pool = TestPlugins.Pool("outcomes", configure: o => o.MaxWorkerCpuTime = TimeSpan.FromSeconds(1));
+        pool.Call("busy", TestPlugins.U64(1000));
+        int pid = pool.WorkerIds().Single();
+        // Calls of about a quarter second of CPU each (0.28 s measured here), until the worker has
+        // used well past 1 s and its rounding: each call within the limit, together far beyond it.
+        using var worker = Process.GetProcessById(pid);
+        int calls = 0;
+        for (; calls < 40 && worker.TotalProcessorTime < TimeSpan.FromSeconds(3); calls++)
+        {
+            Assert.Equal("done", Encoding.ASCII.GetString(pool.Call("busy", TestPlugins.U64(300_000_000))));
+            worker.Refresh();
+        }
+        TestContext.Current.TestOutputHelper?.WriteLine($"{calls} busy calls, worker CPU {worker.TotalProcessorTime.TotalSeconds:0.00} s");
+        Assert.True(worker.TotalProcessorTime >= TimeSpan.FromSeconds(3), "40 calls did not use 3 s of CPU: the test means nothing on this machine");
+        Assert.Equal(pid, pool.WorkerIds().Single());
+    }
+
+    [Fact]
     public void ANonPositiveCpuTimeIsRefused()
     {
         var e = Assert.Throws<ArgumentException>(() => TestPlugins.Pool("echo", configure: o => o.MaxWorkerCpuTime = TimeSpan.Zero));

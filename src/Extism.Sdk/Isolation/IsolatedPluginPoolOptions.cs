@@ -39,9 +39,10 @@ public sealed class IsolatedPluginPoolOptions
     /// function or for a core uses none), and the kernel enforces it even if the pool's monitor is
     /// starved. On Linux the worker sets its own <c>RLIMIT_CPU</c> before each call, to its CPU time so
     /// far plus this, rounded up to a whole second (the kernel counts seconds; all the worker's
-    /// threads count), and turns off core dumps; the kernel ends it with SIGXCPU. On Windows the host
-    /// puts each worker in a job object whose per-process user-time limit it moves before each call
-    /// (user-mode time only). Elsewhere it is not enforced. Null (the default): no limit.
+    /// threads count), puts it back after the call, and turns off core dumps; the kernel ends it
+    /// with SIGXCPU. On Windows the host puts each worker in a job object whose per-process
+    /// user-time limit it sets before each call and lifts after it (user-mode time only). Elsewhere
+    /// it is not enforced. Null (the default): no limit.
     /// </summary>
     public TimeSpan? MaxWorkerCpuTime { get; set; }
 

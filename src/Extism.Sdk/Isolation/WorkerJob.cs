@@ -78,6 +78,21 @@ internal sealed partial class WorkerJob : IDisposable
         }
     }
 
+    /// <summary>After a call: no time limit while the worker is idle (its background work must not end it).</summary>
+    internal void DisarmCpuLimit()
+    {
+        if ((_limits.Basic.LimitFlags & LimitProcessTime) == 0) return;
+        _limits.Basic.LimitFlags &= ~LimitProcessTime;
+        try
+        {
+            Apply();
+        }
+        catch (Win32Exception)
+        {
+            // The process is gone.
+        }
+    }
+
     /// <summary>True when the job saw the worker's committed memory reach its limit (so a failed allocation ended it).</summary>
     internal bool ReachedMemoryLimit()
     {

@@ -87,6 +87,7 @@ internal sealed partial class WorkerProcess
                 _cancelledAt = 0;
             }
             _session.End();
+            DisarmCpuLimit();
         }
     }
 

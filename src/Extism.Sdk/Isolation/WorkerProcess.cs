@@ -159,6 +159,12 @@ internal sealed partial class WorkerProcess : IDisposable
         if (OperatingSystem.IsWindows() && _job is not null && _cpuAllowance is { } allowance) _job.ArmCpuLimit(_process, allowance);
     }
 
+    /// <summary>After a call, on Windows: lifts the job's user-time limit while the worker is idle.</summary>
+    private void DisarmCpuLimit()
+    {
+        if (OperatingSystem.IsWindows() && _job is not null && _cpuAllowance is not null) _job.DisarmCpuLimit();
+    }
+
     /// <summary>The OS ended the worker for its CPU time: SIGXCPU on Unix, the job's time limit on Windows.</summary>
     private bool EndedForCpuTime(int exitCode) => OperatingSystem.IsWindows()
         ? _job is not null && _cpuAllowance is not null && exitCode == WorkerJob.TimeLimitExitCode
