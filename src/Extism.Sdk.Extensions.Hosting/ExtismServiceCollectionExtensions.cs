@@ -91,10 +91,12 @@ public static class ExtismServiceCollectionExtensions
     /// <c>CancelGracePeriod</c>, <c>Prewarm</c> and <c>Name</c>. Unknown keys and bad values fail the
     /// start naming the key; a change of the section reloads the plug-in, as a change of its wasm file does.
     /// </summary>
-    /// <inheritdoc cref="AddExtismIsolatedPlugin(IServiceCollection, string, Action{ExtismPluginOptions})"/>
+    /// <remarks>Otherwise as <see cref="AddExtismIsolatedPlugin(IServiceCollection, string, Action{ExtismPluginOptions})"/>: validated and started with the host, reloaded on change, ended with the service provider.</remarks>
     /// <param name="services">The service collection.</param>
     /// <param name="name">The plug-in's name: its service key, its pool's name in metrics, its options name.</param>
     /// <param name="configuration">The plug-in's section.</param>
+    /// <returns>A builder for host functions taken from services.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or already registered.</exception>
     public static ExtismIsolatedPluginBuilder AddExtismIsolatedPlugin(this IServiceCollection services, string name, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);

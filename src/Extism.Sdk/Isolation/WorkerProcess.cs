@@ -95,7 +95,7 @@ internal sealed partial class WorkerProcess : IDisposable
         {
             worker.Dispose();
             ExtismTelemetry.WorkerRestarted(poolName, WorkerExitReason.StartFailed);
-            throw new ExtismWorkerException("The Extism worker could not be put in a job object to limit its memory or CPU time.", WorkerExitReason.StartFailed, null);
+            throw new ExtismWorkerException("The Extism worker could not be put in a job object to limit its CPU time (MaxWorkerCpuTime).", WorkerExitReason.StartFailed, null);
         }
         // 0 starting, 1 ready, 2 stalled: the timer and the ready answer race for it, so a worker
         // that answers just as the timeout fires is either killed or kept, never both.
@@ -137,7 +137,7 @@ internal sealed partial class WorkerProcess : IDisposable
         }
     }
 
-    /// <summary>Puts the worker in its job object; false only when limits were asked for and the job could not hold them.</summary>
+    /// <summary>Puts the worker in its job object; false only when a CPU limit was asked for and the job could not be made (nothing else would enforce it).</summary>
     [System.Runtime.Versioning.SupportedOSPlatform("windows")]
     private bool AttachJob(WorkerLimits limits)
     {
@@ -148,8 +148,9 @@ internal sealed partial class WorkerProcess : IDisposable
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            // Without limits the job only adds kill-on-close (the pipes end the worker with the host anyway).
-            return limits.MemoryBytes is null && limits.CpuTime is null;
+            // Without the job the worker still ends with the host (its pipes) and its memory is still
+            // checked (the RSS poll); only a CPU limit would go unenforced.
+            return limits.CpuTime is null;
         }
     }
 
