@@ -142,6 +142,19 @@ public class RegistryIsolationTests
     }
 
     [Fact]
+    public async Task TheRegistrysCpuLimitReachesTheWorkers()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("RLIMIT_CPU is set by the worker on Linux only");
+        using PluginRegistry registry = Registry(ByName, o =>
+        {
+            o.ProcessIsolation!.MaxWorkerCpuTime = TimeSpan.FromSeconds(1);
+            o.ProcessIsolation.CallDeadline = TimeSpan.FromSeconds(15); // only so that a failure does not hang
+        });
+        var death = await Assert.ThrowsAsync<ExtismWorkerException>(() => registry.CallAsync("outcomes", "spin", ReadOnlyMemory<byte>.Empty));
+        Assert.Equal(WorkerExitReason.CpuLimit, death.Reason);
+    }
+
+    [Fact]
     public async Task InvalidateEndsTheWorkersOnceTheRunningCallReturns()
     {
         using PluginRegistry registry = Registry(ByName);

@@ -96,6 +96,24 @@ public class IsolatedHostingTests
     }
 
     [Fact]
+    public async Task MaxWorkerCpuTimeReachesTheWorkers()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("the CPU limit is enforced through RLIMIT_CPU on Linux; Windows' job object is not run here");
+        using IHost host = Build(new()
+        {
+            ["Extism:Plugins:iso:Wasm:0:Path"] = TestWasm.PathOf("outcomes"),
+            ["Extism:Plugins:iso:Worker:MaxWorkers"] = "1",
+            ["Extism:Plugins:iso:Worker:MaxWorkerCpuTime"] = "1000",
+            ["Extism:Plugins:iso:Worker:CallDeadline"] = "00:00:15", // only so that a failure does not hang
+        });
+        await host.StartAsync();
+        ExtismIsolatedPlugin plugin = host.Services.GetRequiredKeyedService<ExtismIsolatedPlugin>("iso");
+        var death = Assert.Throws<ExtismWorkerException>(() => plugin.Call("spin", ReadOnlySpan<byte>.Empty));
+        Assert.Equal(WorkerExitReason.CpuLimit, death.Reason);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task InvalidSettingsFailTheStartNamingEachKey()
     {
         using IHost host = Build(new()
