@@ -6,7 +6,7 @@ namespace Extism.Sdk.Extensions.Hosting
 {
     /// <summary>
     /// Calls a probe export of an isolated plug-in with empty input, or without one checks that a
-    /// worker answers (an idle one, or a new one started for the check). Healthy when that works;
+    /// worker is up (an idle one still running, or a new one started for the check). Healthy when that works;
     /// Degraded when no answer came within the wait (all workers busy, or a slow probe) or the last
     /// reload failed; Unhealthy (or the registration's failure status) when a worker cannot start,
     /// dies during the probe, or the probe fails.
@@ -29,7 +29,7 @@ namespace Extism.Sdk.Extensions.Hosting
             wait.CancelAfter(Wait);
             try
             {
-                if (probeExport is null) await plugin.CheckWorkerAsync(wait.Token).ConfigureAwait(false);
+                if (probeExport is null) await plugin.PrewarmAsync(1, wait.Token).ConfigureAwait(false);
                 else await plugin.CallAsync(probeExport, ReadOnlyMemory<byte>.Empty, wait.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -62,8 +62,8 @@ namespace Microsoft.Extensions.DependencyInjection
         /// <summary>
         /// Adds a health check, named <c>extism:{name}</c>, for a plug-in registered with
         /// <c>AddExtismIsolatedPlugin(name, ...)</c>: it calls <paramref name="probeExport"/> with
-        /// empty input in a worker, or, without one, checks that a worker answers (starting one
-        /// when none is idle). Healthy when that works; Degraded when no answer comes within 5 s or
+        /// empty input in a worker, or, without one, checks that a worker is up (an idle one still
+        /// running, or one started for the check). Healthy when that works; Degraded when no answer comes within 5 s or
         /// the last reload failed; <paramref name="failureStatus"/> (default Unhealthy) when a
         /// worker cannot start, dies, or the probe fails. Its data: <c>generation</c>,
         /// <c>workers</c>, <c>max_workers</c>, and <c>worker_exit_reason</c> when a worker died.

@@ -153,11 +153,11 @@ public sealed class ExtismIsolatedPlugin
         return next.Number;
     }
 
-    /// <summary>Starts a worker of the current generation, or finds an idle one (see <see cref="IsolatedPluginRuntime.CheckWorkerAsync"/>).</summary>
-    internal Task CheckWorkerAsync(CancellationToken cancellationToken) =>
+    /// <summary>Has <paramref name="workers"/> workers of the current generation up (see <see cref="IsolatedPluginPool.PrewarmAsync"/>).</summary>
+    internal Task PrewarmAsync(int workers, CancellationToken cancellationToken) =>
         Run<bool>(async generation =>
         {
-            await IsolatedPluginRuntime.CheckWorkerAsync(generation.Pool, cancellationToken).ConfigureAwait(false);
+            await generation.Pool.PrewarmAsync(workers, cancellationToken).ConfigureAwait(false);
             return true;
         });
 

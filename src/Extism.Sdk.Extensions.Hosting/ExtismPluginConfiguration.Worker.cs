@@ -8,7 +8,7 @@ namespace Extism.Sdk.Extensions.Hosting;
 // from one to the other does not silently lose its limits.
 internal static partial class ExtismPluginConfiguration
 {
-    private static readonly string[] WorkerKeys = ["MaxWorkers", "CallDeadline", "MaxWorkerMemory", "WorkerPath", "WorkerStartTimeout", "CancelGracePeriod", "Prewarm", "Name"];
+    private static readonly string[] WorkerKeys = ["MaxWorkers", "CallDeadline", "MaxWorkerMemory", "MaxWorkerCpuTime", "WorkerPath", "WorkerStartTimeout", "CancelGracePeriod", "Prewarm", "Name"];
 
     /// <summary>Reads "Worker" for an isolated plug-in and returns true (the caller then skips "Pool"); reports a misplaced section either way.</summary>
     private static bool ReadMode(IConfiguration section, ExtismPluginOptions options, Func<string, string> key, List<string> errors)
@@ -32,6 +32,7 @@ internal static partial class ExtismPluginConfiguration
         if (Number(worker, "MaxWorkers", "Worker:MaxWorkers", int.MaxValue, key, errors) is { } max) workerOptions.MaxWorkers = (int)max;
         workerOptions.CallDeadline = Duration(worker, "CallDeadline", relative => key("Worker:" + relative), errors);
         workerOptions.MaxWorkerMemoryBytes = PluginRegistryConfiguration.Bytes(worker, "MaxWorkerMemory", relative => key("Worker:" + relative), errors);
+        workerOptions.MaxWorkerCpuTime = Duration(worker, "MaxWorkerCpuTime", relative => key("Worker:" + relative), errors);
         if (Empty(worker["WorkerPath"]) is { } path) workerOptions.WorkerPath = Path.GetFullPath(path, AppContext.BaseDirectory);
         if (Duration(worker, "WorkerStartTimeout", relative => key("Worker:" + relative), errors) is { } start) workerOptions.WorkerStartTimeout = start;
         if (Duration(worker, "CancelGracePeriod", relative => key("Worker:" + relative), errors) is { } grace) workerOptions.CancelGracePeriod = grace;

@@ -95,10 +95,9 @@ internal static partial class ExtismPluginConfiguration
         }
         options.Manifest = manifest;
         options.WithWasi = Boolean(section, "Wasi", "Wasi", Key, errors) ?? false;
-        // Workers have no fuel limit: an isolated plug-in does not take the preset's (an explicit
-        // FuelLimit is refused by validation); its deadline is Worker:CallDeadline and the timeout.
+        // In process or in workers alike (an isolated plug-in's workers take it as their FuelLimit).
         options.FuelLimit = Number(section, "FuelLimit", "FuelLimit", long.MaxValue, Key, errors)
-            ?? (untrusted && !options.Isolated ? PluginInitializationOptions.Untrusted().FuelLimit : null);
+            ?? (untrusted ? PluginInitializationOptions.Untrusted().FuelLimit : null);
         options.ReloadOnChange = Boolean(section, "ReloadOnChange", "ReloadOnChange", Key, errors) ?? true;
         if (Duration(section, "ReloadDebounce", Key, errors) is { } debounce) options.ReloadDebounce = debounce;
 

@@ -16,7 +16,10 @@ public sealed class ExtismPluginOptions
     /// <summary>Give the plug-in WASI. Off by default.</summary>
     public bool WithWasi { get; set; }
 
-    /// <summary>Fuel each call may use; null (the default) for no limit. Not available for isolated plug-ins (their workers have no fuel limit): use <see cref="IsolatedPluginPoolOptions.CallDeadline"/> or the manifest's timeout.</summary>
+    /// <summary>
+    /// Fuel each call may use; null (the default) for no limit. An isolated plug-in's workers take
+    /// it as <see cref="IsolatedPluginPoolOptions.FuelLimit"/> (set one of the two, not both).
+    /// </summary>
     public long? FuelLimit { get; set; }
 
     /// <summary>

@@ -87,20 +87,22 @@ internal sealed class ExtismPluginOptionsValidator : IValidateOptions<ExtismPlug
     private static void CheckWorker(ExtismPluginOptions options, List<string> errors)
     {
         string Key(string relative) => options.KeyOf(relative);
-        if (options.FuelLimit is > 0)
-        {
-            errors.Add($"{Key("FuelLimit")}: isolated plug-ins have no fuel limit; bound their calls with '{Key("Worker:CallDeadline")}' or '{Key(options.ConfigurationPath is null ? "Manifest:Timeout" : "Timeout")}'.");
-        }
         IsolatedPluginPoolOptions? worker = options.Worker;
         if (worker is null)
         {
             errors.Add($"{Key("Worker")}: must not be null.");
             return;
         }
+        if (worker.FuelLimit is <= 0) errors.Add($"{Key("Worker:FuelLimit")}: must be positive (leave it out for no limit).");
+        if (worker.FuelLimit is not null && options.FuelLimit is not null)
+        {
+            errors.Add($"{Key("Worker:FuelLimit")}: set either it or '{Key("FuelLimit")}', not both.");
+        }
         if (worker.MaxWorkers < 1) errors.Add($"{Key("Worker:MaxWorkers")}: must be at least 1 (it is {worker.MaxWorkers}).");
         if (worker.CallDeadline is { } deadline && deadline <= TimeSpan.Zero) errors.Add($"{Key("Worker:CallDeadline")}: must be positive (leave it out for no deadline).");
         string memory = options.ConfigurationPath is null ? "Worker:MaxWorkerMemoryBytes" : "Worker:MaxWorkerMemory";
         if (worker.MaxWorkerMemoryBytes is <= 0) errors.Add($"{Key(memory)}: must be positive (leave it out for no limit).");
+        if (worker.MaxWorkerCpuTime is { } cpu && cpu <= TimeSpan.Zero) errors.Add($"{Key("Worker:MaxWorkerCpuTime")}: must be positive (leave it out for no limit).");
         if (worker.WorkerStartTimeout <= TimeSpan.Zero) errors.Add($"{Key("Worker:WorkerStartTimeout")}: must be positive.");
         if (worker.CancelGracePeriod < TimeSpan.Zero) errors.Add($"{Key("Worker:CancelGracePeriod")}: must not be negative.");
         if (worker.WorkerPath is { } path && !File.Exists(path)) errors.Add($"{Key("Worker:WorkerPath")}: file '{path}' does not exist.");

@@ -61,7 +61,7 @@ public static class ExtismServiceCollectionExtensions
     /// the call it was running, not the host. Resolve it as a keyed <see cref="ExtismIsolatedPlugin"/>
     /// (<c>[FromKeyedServices(name)] ExtismIsolatedPlugin plugin</c>). The options are validated when
     /// the host starts (<see cref="ExtismPluginOptions.Worker"/> sets the workers; <see cref="ExtismPluginOptions.FuelLimit"/>
-    /// is refused, workers have none), at least one worker is started then (so a plug-in that does
+    /// applies in each worker), at least one worker is started then (so a plug-in that does
     /// not load stops the start), the plug-in is reloaded when a wasm file of the manifest changes
     /// (a new pool swapped in once its first worker is up; the old one ends after its running
     /// calls), and its workers end with the service provider.
@@ -86,15 +86,17 @@ public static class ExtismServiceCollectionExtensions
     /// <summary>
     /// Registers a plug-in that runs in worker processes, bound from a configuration section: the
     /// keys of <see cref="AddExtismPlugin(IServiceCollection, string, IConfiguration)"/> except
-    /// <c>Pool</c> and <c>FuelLimit</c>, plus <c>Worker</c> with <c>MaxWorkers</c>, <c>CallDeadline</c>,
-    /// <c>MaxWorkerMemory</c> (bytes, or with KiB/MiB/GiB), <c>WorkerPath</c>, <c>WorkerStartTimeout</c>,
+    /// <c>Pool</c>, plus <c>Worker</c> with <c>MaxWorkers</c>, <c>CallDeadline</c>,
+    /// <c>MaxWorkerMemory</c> (bytes, or with KiB/MiB/GiB), <c>MaxWorkerCpuTime</c>, <c>WorkerPath</c>, <c>WorkerStartTimeout</c>,
     /// <c>CancelGracePeriod</c>, <c>Prewarm</c> and <c>Name</c>. Unknown keys and bad values fail the
     /// start naming the key; a change of the section reloads the plug-in, as a change of its wasm file does.
     /// </summary>
-    /// <inheritdoc cref="AddExtismIsolatedPlugin(IServiceCollection, string, Action{ExtismPluginOptions})"/>
+    /// <remarks>Otherwise as <see cref="AddExtismIsolatedPlugin(IServiceCollection, string, Action{ExtismPluginOptions})"/>: validated and started with the host, reloaded on change, ended with the service provider.</remarks>
     /// <param name="services">The service collection.</param>
     /// <param name="name">The plug-in's name: its service key, its pool's name in metrics, its options name.</param>
     /// <param name="configuration">The plug-in's section.</param>
+    /// <returns>A builder for host functions taken from services.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or already registered.</exception>
     public static ExtismIsolatedPluginBuilder AddExtismIsolatedPlugin(this IServiceCollection services, string name, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);

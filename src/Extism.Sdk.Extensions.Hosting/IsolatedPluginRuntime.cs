@@ -11,12 +11,6 @@ namespace Extism.Sdk.Extensions.Hosting;
 /// </summary>
 internal sealed class IsolatedPluginRuntime : PluginRuntimeBase
 {
-    // An export no plug-in is expected to have. Calling it is how a worker is started without
-    // running guest code: IsolatedPluginPool starts workers on demand only, and a worker creates
-    // its plug-in before it answers any call, so "function not found" proves the worker is up with
-    // the plug-in loaded. (An IsolatedPluginPool API to start workers would replace this.)
-    private const string StartCheckExport = "extism-hosting:start-check";
-
     private readonly IsolatedHostFunction[] _functions;
 
     internal IsolatedPluginRuntime(ExtismPluginRegistration registration, IServiceProvider services) : base(registration, services)
@@ -37,8 +31,7 @@ internal sealed class IsolatedPluginRuntime : PluginRuntimeBase
     internal override async Task StartAsync(CancellationToken cancellationToken)
     {
         int count = Math.Clamp(Options.Prewarm, 1, Plugin.MaxWorkers);
-        // Concurrent checks: each holds its worker until it answers, so each starts its own.
-        await Task.WhenAll(Enumerable.Range(0, count).Select(_ => Plugin.CheckWorkerAsync(cancellationToken))).ConfigureAwait(false);
+        await Plugin.PrewarmAsync(count, cancellationToken).ConfigureAwait(false);
         Logger.LogInformation("Extism plug-in '{Plugin}': {Count} worker process(es) started.", Name, count);
     }
 
@@ -49,7 +42,8 @@ internal sealed class IsolatedPluginRuntime : PluginRuntimeBase
         IsolatedPluginPool pool = CreatePool(options);
         try
         {
-            CheckWorkerAsync(pool, CancellationToken.None).GetAwaiter().GetResult(); // on the reload's own thread-pool thread
+            // A worker reports ready once it has created the plug-in: a module that does not load fails here.
+            pool.PrewarmAsync(1).GetAwaiter().GetResult(); // on the reload's own thread-pool thread
         }
         catch
         {
@@ -57,20 +51,6 @@ internal sealed class IsolatedPluginRuntime : PluginRuntimeBase
             throw;
         }
         return Plugin.Swap(pool);
-    }
-
-    /// <summary>Gets a worker of <paramref name="pool"/> to answer (starting one when none is idle); throws <see cref="ExtismWorkerException"/> when it cannot, or the <see cref="ExtismException"/> of the plug-in's creation in the worker.</summary>
-    internal static async Task CheckWorkerAsync(IsolatedPluginPool pool, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await pool.CallAsync(StartCheckExport, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ExtismException e) when (e.Kind == ExtismErrorKind.FunctionNotFound)
-        {
-            // The expected answer. Anything else fails the check: ExtismWorkerException (the
-            // worker did not start or died), or the plug-in's creation error (e.g. Creation).
-        }
     }
 
     private IsolatedPluginPool CreatePool(ExtismPluginOptions options)
@@ -82,6 +62,8 @@ internal sealed class IsolatedPluginRuntime : PluginRuntimeBase
             MaxWorkers = worker.MaxWorkers,
             CallDeadline = worker.CallDeadline,
             MaxWorkerMemoryBytes = worker.MaxWorkerMemoryBytes,
+            FuelLimit = options.FuelLimit ?? worker.FuelLimit,
+            MaxWorkerCpuTime = worker.MaxWorkerCpuTime,
             WithWasi = worker.WithWasi || options.WithWasi,
             WorkerPath = worker.WorkerPath,
             WorkerStartTimeout = worker.WorkerStartTimeout,

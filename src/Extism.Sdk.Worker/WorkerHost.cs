@@ -28,6 +28,7 @@ internal sealed class WorkerHost
     private uint _cancelRequested;
     private CancellationTokenSource? _callCancellation;
     private Plugin? _plugin;
+    private long _cpuAllowanceMs = -1;
 
     private WorkerHost(FrameChannel channel) => _channel = channel;
 
@@ -132,6 +133,8 @@ internal sealed class WorkerHost
         var reader = new PayloadReader(payload);
         bool wasi = (reader.U8() & 1) != 0;
         long timeoutMs = reader.I64();
+        long fuel = reader.I64();
+        _cpuAllowanceMs = reader.I64();
         byte[] manifest = reader.Bytes().ToArray();
         int count = reader.I32();
         var functions = new HostFunction[count];
@@ -146,7 +149,7 @@ internal sealed class WorkerHost
             functions[i].SetNamespace(ns);
         }
         TimeSpan? timeout = timeoutMs < 0 ? null : TimeSpan.FromMilliseconds(timeoutMs);
-        return Plugin.FromManifestJson(manifest, functions, new PluginInitializationOptions { WithWasi = wasi }, timeout);
+        return Plugin.FromManifestJson(manifest, functions, new PluginInitializationOptions { WithWasi = wasi, FuelLimit = fuel < 0 ? null : fuel }, timeout);
     }
 
     private static ExtismValType[] ToTypes(ReadOnlySpan<byte> bytes)
@@ -171,6 +174,7 @@ internal sealed class WorkerHost
             if (_cancelRequested == id) cancellation.Cancel();
         }
         PayloadWriter result = _result.Clear();
+        if (_cpuAllowanceMs > 0) CpuLimit.Arm(_cpuAllowanceMs);
         try
         {
             _plugin!.Call(export, input, result, static (output, writer) => writer.U8(0).Raw(output), cancellation.Token);
@@ -189,6 +193,7 @@ internal sealed class WorkerHost
         }
         finally
         {
+            if (_cpuAllowanceMs > 0) CpuLimit.Disarm();
             lock (_gate)
             {
                 _currentCall = 0;

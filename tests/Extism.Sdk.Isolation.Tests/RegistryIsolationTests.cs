@@ -120,16 +120,38 @@ public class RegistryIsolationTests
     }
 
     [Fact]
-    public async Task InProcessHostFunctionsAndFuelAreRefusedWithTheReason()
+    public async Task InProcessHostFunctionsAreRefusedWithTheReason()
     {
         using var function = HostFunction.FromMethod<long, long>("transform", null, static (_, x) => x);
-        using PluginRegistry registry = Registry((key, _) => ValueTask.FromResult(key == "functions"
-            ? new PluginDefinition(TestPlugins.Manifest("host_bytes")) { Functions = [function] }
-            : new PluginDefinition(TestPlugins.Manifest("echo")) { Options = new PluginInitializationOptions { FuelLimit = 1000 } }));
+        using PluginRegistry registry = Registry((_, _) => ValueTask.FromResult(new PluginDefinition(TestPlugins.Manifest("host_bytes")) { Functions = [function] }));
         var functions = await Assert.ThrowsAsync<InvalidOperationException>(() => registry.CallAsync("functions", "call_transform", ""));
         Assert.Contains("IsolatedFunctions", functions.Message);
-        var fuel = await Assert.ThrowsAsync<NotSupportedException>(() => registry.CallAsync("fuel", "echo", ""));
-        Assert.Contains("fuel", fuel.Message);
+    }
+
+    [Fact]
+    public async Task TheRegistrysFuelLimitAppliesInTheWorkersUnlessTheDefinitionSetsOne()
+    {
+        using PluginRegistry registry = Registry((key, _) => ValueTask.FromResult(new PluginDefinition(TestPlugins.Manifest("outcomes"))
+        {
+            Options = key == "own" ? new PluginInitializationOptions { FuelLimit = 20_000_000_000 } : null,
+        }), o => o.ProcessIsolation!.FuelLimit = 1_000_000);
+        byte[] longRun = TestPlugins.U64(50_000_000);
+        await Assert.ThrowsAsync<ExtismFuelExhaustedException>(() => registry.CallAsync("shared", "busy", longRun));
+        Assert.Equal("done", Encoding.ASCII.GetString(await registry.CallAsync("shared", "busy", TestPlugins.U64(1000))));
+        Assert.Equal("done", Encoding.ASCII.GetString(await registry.CallAsync("own", "busy", longRun))); // the definition's limit wins
+    }
+
+    [Fact]
+    public async Task TheRegistrysCpuLimitReachesTheWorkers()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("RLIMIT_CPU is set by the worker on Linux only");
+        using PluginRegistry registry = Registry(ByName, o =>
+        {
+            o.ProcessIsolation!.MaxWorkerCpuTime = TimeSpan.FromSeconds(1);
+            o.ProcessIsolation.CallDeadline = TimeSpan.FromSeconds(15); // only so that a failure does not hang
+        });
+        var death = await Assert.ThrowsAsync<ExtismWorkerException>(() => registry.CallAsync("outcomes", "spin", ReadOnlyMemory<byte>.Empty));
+        Assert.Equal(WorkerExitReason.CpuLimit, death.Reason);
     }
 
     [Fact]

@@ -17,7 +17,7 @@ internal static class PluginRegistryConfiguration
         "Untrusted", "ProcessIsolation",
     ];
     private static readonly string[] CacheKeys = ["Directory", "ConfigFile", "Disabled"];
-    private static readonly string[] IsolationKeys = ["Enabled", "CallDeadline", "MaxWorkerMemory", "WorkerPath", "WorkerStartTimeout", "CancelGracePeriod", "Name"];
+    private static readonly string[] IsolationKeys = ["Enabled", "CallDeadline", "MaxWorkerMemory", "MaxWorkerCpuTime", "FuelLimit", "WorkerPath", "WorkerStartTimeout", "CancelGracePeriod", "Name"];
 
     /// <exception cref="InvalidOperationException">A key is unknown or a value does not parse; the message lists every such key.</exception>
     internal static void Read(IConfiguration section, PluginRegistryOptions options)
@@ -86,6 +86,8 @@ internal static class PluginRegistryConfiguration
         {
             CallDeadline = Duration(isolation, "CallDeadline", IsolationPath, errors),
             MaxWorkerMemoryBytes = Bytes(isolation, "MaxWorkerMemory", IsolationPath, errors),
+            MaxWorkerCpuTime = Duration(isolation, "MaxWorkerCpuTime", IsolationPath, errors),
+            FuelLimit = Long(isolation, "FuelLimit", IsolationPath, errors),
             Name = Text(isolation, "Name"),
         };
         if (Text(isolation, "WorkerPath") is { } workerPath) worker.WorkerPath = System.IO.Path.GetFullPath(workerPath, AppContext.BaseDirectory);
@@ -109,6 +111,14 @@ internal static class PluginRegistryConfiguration
         if (Text(section, key) is not { } text) return null;
         if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)) return value;
         errors.Add($"{path(key)}: '{text}' is not a whole number that fits in 32 bits.");
+        return null;
+    }
+
+    private static long? Long(IConfiguration section, string key, Func<string, string> path, List<string> errors)
+    {
+        if (Text(section, key) is not { } text) return null;
+        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value)) return value;
+        errors.Add($"{path(key)}: '{text}' is not a whole number.");
         return null;
     }
 

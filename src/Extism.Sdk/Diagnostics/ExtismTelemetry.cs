@@ -167,7 +167,7 @@ internal static class ExtismTelemetry
 
     private static readonly string[] WorkerReasons = Enum.GetValues<WorkerExitReason>().Select(r => SnakeCase(r.ToString())).ToArray();
 
-    /// <summary>Counts a worker process that died or was killed, with why (<c>extism.reason</c>: crashed, hung, memory_limit, killed, start_failed).</summary>
+    /// <summary>Counts a worker process that died or was killed, with why (<c>extism.reason</c>: crashed, hung, memory_limit, killed, start_failed, cpu_limit).</summary>
     internal static void WorkerRestarted(string pool, WorkerExitReason reason)
     {
         if (WorkerRestarts.Enabled)

@@ -13,6 +13,8 @@ public enum WorkerExitReason
     Killed,
     /// <summary>The worker could not be started, or died or stalled before its plug-in was ready.</summary>
     StartFailed,
+    /// <summary>The worker used more CPU time in the call than <see cref="IsolatedPluginPoolOptions.MaxWorkerCpuTime"/> and the OS ended it (SIGXCPU on Linux, the job object's time limit on Windows).</summary>
+    CpuLimit,
 }
 
 /// <summary>

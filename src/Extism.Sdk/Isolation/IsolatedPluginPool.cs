@@ -29,6 +29,7 @@ public sealed partial class IsolatedPluginPool : IDisposable, IAsyncDisposable
     private readonly WorkerLaunch _launch;
     private readonly TimeSpan? _callDeadline;
     private readonly long? _maxMemory;
+    private readonly WorkerLimits _limits;
     private readonly TimeSpan _startTimeout;
     private readonly long _cancelGrace;
     private readonly SemaphoreSlim _slots;
@@ -41,7 +42,7 @@ public sealed partial class IsolatedPluginPool : IDisposable, IAsyncDisposable
     /// <param name="manifest">The plug-in; validated here and sent to each worker as JSON (byte sources as base64).</param>
     /// <param name="functions">Host functions the plug-in may import; they run in this process.</param>
     /// <param name="options">Limits and the worker's location; null for the defaults.</param>
-    /// <exception cref="ArgumentException">The manifest is invalid, or an option is out of range (MaxWorkers, CallDeadline, MaxWorkerMemoryBytes, WorkerStartTimeout not positive).</exception>
+    /// <exception cref="ArgumentException">The manifest is invalid, or an option is out of range (MaxWorkers, CallDeadline, MaxWorkerMemoryBytes, MaxWorkerCpuTime, FuelLimit, WorkerStartTimeout not positive).</exception>
     /// <exception cref="FileNotFoundException">The worker executable was not found; the message says where it was looked for.</exception>
     public IsolatedPluginPool(Manifest manifest, IsolatedHostFunction[]? functions = null, IsolatedPluginPoolOptions? options = null)
     {
@@ -50,15 +51,18 @@ public sealed partial class IsolatedPluginPool : IDisposable, IAsyncDisposable
         if (options.MaxWorkers <= 0) throw new ArgumentException("MaxWorkers must be positive.", nameof(options));
         if (options.CallDeadline is { } deadline && deadline <= TimeSpan.Zero) throw new ArgumentException("CallDeadline must be positive (null for none).", nameof(options));
         if (options.MaxWorkerMemoryBytes is <= 0) throw new ArgumentException("MaxWorkerMemoryBytes must be positive (null for no limit).", nameof(options));
+        if (options.FuelLimit is <= 0) throw new ArgumentException("FuelLimit must be positive (null for no limit).", nameof(options));
+        if (options.MaxWorkerCpuTime is { } cpu && cpu <= TimeSpan.Zero) throw new ArgumentException("MaxWorkerCpuTime must be positive (null for no limit).", nameof(options));
         if (options.WorkerStartTimeout <= TimeSpan.Zero || options.CancelGracePeriod < TimeSpan.Zero) throw new ArgumentException("WorkerStartTimeout must be positive and CancelGracePeriod not negative.", nameof(options));
         ManifestValidator.Validate(manifest, options.WithWasi);
         _functions = functions is null ? [] : (IsolatedHostFunction[])functions.Clone();
         _launch = WorkerLaunch.Locate(options.WorkerPath);
-        _createPayload = CreatePayload(manifest, _functions, options.WithWasi);
+        _createPayload = CreatePayload(manifest, _functions, options.WithWasi, options.FuelLimit, options.MaxWorkerCpuTime);
         Name = options.Name ?? manifest.Sources.FirstOrDefault()?.Name ?? "isolated";
         MaxWorkers = options.MaxWorkers;
         _callDeadline = options.CallDeadline;
         _maxMemory = options.MaxWorkerMemoryBytes;
+        _limits = new WorkerLimits(options.MaxWorkerCpuTime, options.MaxWorkerMemoryBytes);
         _startTimeout = options.WorkerStartTimeout;
         _cancelGrace = (long)(options.CancelGracePeriod.TotalSeconds * Stopwatch.Frequency);
         _slots = new SemaphoreSlim(MaxWorkers, MaxWorkers);
@@ -86,11 +90,11 @@ public sealed partial class IsolatedPluginPool : IDisposable, IAsyncDisposable
         lock (_live) return _live.Select(w => w.Pid).ToArray();
     }
 
-    private static byte[] CreatePayload(Manifest manifest, IsolatedHostFunction[] functions, bool withWasi)
+    private static byte[] CreatePayload(Manifest manifest, IsolatedHostFunction[] functions, bool withWasi, long? fuelLimit, TimeSpan? cpuTime)
     {
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJsonContext.Default.Manifest);
         long timeout = manifest.Timeout is { } t ? (long)Manifest.TimeoutMilliseconds(t) : -1;
-        var payload = new PayloadWriter().U8(withWasi ? (byte)1 : (byte)0).I64(timeout).Bytes(json).I32(functions.Length);
+        var payload = new PayloadWriter().U8(withWasi ? (byte)1 : (byte)0).I64(timeout).I64(fuelLimit ?? -1).I64(cpuTime is { } cpu ? (long)Math.Ceiling(cpu.TotalMilliseconds) : -1).Bytes(json).I32(functions.Length);
         foreach (IsolatedHostFunction function in functions)
         {
             ArgumentNullException.ThrowIfNull(function, nameof(functions));
@@ -99,6 +103,42 @@ public sealed partial class IsolatedPluginPool : IDisposable, IAsyncDisposable
         return payload.WrittenSpan.ToArray();
 
         static byte[] Types(IReadOnlyList<Native.ExtismValType> types) => types.Select(t => (byte)t).ToArray();
+    }
+
+    /// <summary>
+    /// Starts workers ahead of calls, so that the first calls do not wait for a worker to start
+    /// and compile the plug-in. Takes <paramref name="workers"/> worker slots at once (waiting, as a
+    /// call does, while all are busy), fills each with a worker, an idle one still running or a new
+    /// one, and gives them back idle. So when it returns, that many workers are up, and a worker
+    /// that died while idle has been replaced. Workers that started stay when another one fails.
+    /// </summary>
+    /// <param name="workers">How many workers should be up; more than <see cref="MaxWorkers"/> counts as <see cref="MaxWorkers"/>, 0 does nothing.</param>
+    /// <param name="cancellationToken">Stops the wait for a slot; a worker already starting finishes its start and stays.</param>
+    /// <returns>A task that completes when the workers are up.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="workers"/> is negative.</exception>
+    /// <exception cref="ExtismWorkerException">A worker could not start, or died or stalled before its plug-in was ready (<see cref="WorkerExitReason.StartFailed"/>), as a call would have failed.</exception>
+    /// <exception cref="ExtismException">The worker could not create the plug-in (for example <see cref="ExtismErrorKind.Creation"/> for a module that does not load).</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled while waiting for a slot.</exception>
+    /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
+    public async Task PrewarmAsync(int workers, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(workers);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        // Every slot is held until all are filled: each rent then gets a worker of its own.
+        var rents = new Task<WorkerProcess>[Math.Min(workers, MaxWorkers)];
+        for (int i = 0; i < rents.Length; i++) rents[i] = RentAsync(cancellationToken);
+        try
+        {
+            await Task.WhenAll(rents).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A failed rent has already given its slot back.
+            foreach (Task<WorkerProcess> rent in rents)
+            {
+                if (rent.IsCompletedSuccessfully) Return(rent.Result);
+            }
+        }
     }
 
     /// <summary>Waits for a free slot and returns its worker, starting one when none is idle.</summary>
@@ -130,7 +170,7 @@ public sealed partial class IsolatedPluginPool : IDisposable, IAsyncDisposable
                 if (!worker.IsDead) _ = worker.Died("(idle)", null);
                 Retire(worker);
             }
-            WorkerProcess started = WorkerProcess.Start(_launch, _createPayload, _startTimeout, Name, _functions);
+            WorkerProcess started = WorkerProcess.Start(_launch, _createPayload, _startTimeout, Name, _functions, _limits);
             lock (_live) _live.Add(started);
             if (Volatile.Read(ref _disposed) != 0)
             {

@@ -32,6 +32,28 @@ public sealed class IsolatedPluginPoolOptions
     /// </summary>
     public long? MaxWorkerMemoryBytes { get; set; }
 
+    /// <summary>
+    /// CPU time a worker may burn in one call, enforced by the OS: a worker past it is killed and
+    /// the call fails with <see cref="ExtismWorkerException"/> (<see cref="WorkerExitReason.CpuLimit"/>).
+    /// Unlike <see cref="CallDeadline"/> this counts CPU, not wall-clock time (a call waiting for a host
+    /// function or for a core uses none), and the kernel enforces it even if the pool's monitor is
+    /// starved. On Linux the worker sets its own <c>RLIMIT_CPU</c> before each call, to its CPU time so
+    /// far plus this, rounded up to a whole second (the kernel counts seconds; all the worker's
+    /// threads count), puts it back after the call, and turns off core dumps; the kernel ends it
+    /// with SIGXCPU. On Windows the host puts each worker in a job object whose per-process
+    /// user-time limit it sets before each call and lifts after it (user-mode time only). Elsewhere
+    /// it is not enforced. Null (the default): no limit.
+    /// </summary>
+    public TimeSpan? MaxWorkerCpuTime { get; set; }
+
+    /// <summary>
+    /// Fuel (wasm instructions, roughly) each call may burn, as <see cref="PluginInitializationOptions.FuelLimit"/>
+    /// in process: the worker's instance gets it, and a call that runs out fails with
+    /// <see cref="ExtismFuelExhaustedException"/> (kind <see cref="ExtismErrorKind.FuelExhausted"/>);
+    /// the worker lives on. Null (the default): no limit.
+    /// </summary>
+    public long? FuelLimit { get; set; }
+
     /// <summary>Create the plug-ins with WASI (default false).</summary>
     public bool WithWasi { get; set; }
 
@@ -47,4 +69,7 @@ public sealed class IsolatedPluginPoolOptions
 
     /// <summary>How long a cancelled call's worker may take to stop the call before it is killed (<see cref="WorkerExitReason.Hung"/>). Default 2 s.</summary>
     public TimeSpan CancelGracePeriod { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A copy of every setting (all are values or strings), for owners that must not see later changes.</summary>
+    internal IsolatedPluginPoolOptions Copy() => (IsolatedPluginPoolOptions)MemberwiseClone();
 }

@@ -36,6 +36,7 @@ internal sealed partial class WorkerProcess
         CancellationTokenRegistration registration = default;
         try
         {
+            ArmCpuLimit();
             _channel.Write(FrameType.Call, id, _callHead.Clear().String(functionName), input);
             if (cancellationToken.CanBeCanceled) registration = cancellationToken.UnsafeRegister(static (state, _) => ((WorkerProcess)state!).RequestCancel(), this);
             while (true)
@@ -86,6 +87,7 @@ internal sealed partial class WorkerProcess
                 _cancelledAt = 0;
             }
             _session.End();
+            DisarmCpuLimit();
         }
     }
 

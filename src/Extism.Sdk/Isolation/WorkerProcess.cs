@@ -21,6 +21,9 @@ internal sealed partial class WorkerProcess : IDisposable
     private readonly FrameChannel _channel;
     private readonly Queue<string> _stderr = new();
     private readonly string _poolName;
+    // Windows only: the job object that holds the OS's limits on this worker (null elsewhere, or when it could not be made).
+    private WorkerJob? _job;
+    private TimeSpan? _cpuAllowance;
     private int _killReason = NoReason;
     private int _disposed;
     private bool _dead;
@@ -73,7 +76,7 @@ internal sealed partial class WorkerProcess : IDisposable
     /// </summary>
     /// <exception cref="ExtismWorkerException">The process could not start, or died or stalled before it was ready (<see cref="WorkerExitReason.StartFailed"/>).</exception>
     /// <exception cref="ExtismException">The worker could not create the plug-in (for example <see cref="ExtismErrorKind.Creation"/>).</exception>
-    internal static WorkerProcess Start(WorkerLaunch launch, ReadOnlySpan<byte> createPayload, TimeSpan startTimeout, string poolName, IsolatedHostFunction[] functions)
+    internal static WorkerProcess Start(WorkerLaunch launch, ReadOnlySpan<byte> createPayload, TimeSpan startTimeout, string poolName, IsolatedHostFunction[] functions, WorkerLimits limits)
     {
         Process process;
         System.IO.Pipes.AnonymousPipeServerStream cancelPipe;
@@ -86,8 +89,14 @@ internal sealed partial class WorkerProcess : IDisposable
             ExtismTelemetry.WorkerRestarted(poolName, WorkerExitReason.StartFailed);
             throw new ExtismWorkerException($"The Extism worker '{launch.Describe()}' could not be started: {e.Message}", WorkerExitReason.StartFailed, null, e);
         }
-        var worker = new WorkerProcess(process, cancelPipe, poolName);
+        var worker = new WorkerProcess(process, cancelPipe, poolName) { _cpuAllowance = limits.CpuTime };
         worker._session.Functions = functions;
+        if (OperatingSystem.IsWindows() && !worker.AttachJob(limits))
+        {
+            worker.Dispose();
+            ExtismTelemetry.WorkerRestarted(poolName, WorkerExitReason.StartFailed);
+            throw new ExtismWorkerException("The Extism worker could not be put in a job object to limit its CPU time (MaxWorkerCpuTime).", WorkerExitReason.StartFailed, null);
+        }
         // 0 starting, 1 ready, 2 stalled: the timer and the ready answer race for it, so a worker
         // that answers just as the timeout fires is either killed or kept, never both.
         int state = 0;
@@ -128,6 +137,40 @@ internal sealed partial class WorkerProcess : IDisposable
         }
     }
 
+    /// <summary>Puts the worker in its job object; false only when a CPU limit was asked for and the job could not be made (nothing else would enforce it).</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("windows")]
+    private bool AttachJob(WorkerLimits limits)
+    {
+        try
+        {
+            _job = WorkerJob.Attach(_process, limits.MemoryBytes);
+            return true;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // Without the job the worker still ends with the host (its pipes) and its memory is still
+            // checked (the RSS poll); only a CPU limit would go unenforced.
+            return limits.CpuTime is null;
+        }
+    }
+
+    /// <summary>Before a call: on Windows, moves the job's user-time limit to the worker's time so far plus the allowance (on Linux the worker does this itself).</summary>
+    private void ArmCpuLimit()
+    {
+        if (OperatingSystem.IsWindows() && _job is not null && _cpuAllowance is { } allowance) _job.ArmCpuLimit(_process, allowance);
+    }
+
+    /// <summary>After a call, on Windows: lifts the job's user-time limit while the worker is idle.</summary>
+    private void DisarmCpuLimit()
+    {
+        if (OperatingSystem.IsWindows() && _job is not null && _cpuAllowance is not null) _job.DisarmCpuLimit();
+    }
+
+    /// <summary>The OS ended the worker for its CPU time: SIGXCPU on Unix, the job's time limit on Windows.</summary>
+    private bool EndedForCpuTime(int exitCode) => OperatingSystem.IsWindows()
+        ? _job is not null && _cpuAllowance is not null && exitCode == WorkerJob.TimeLimitExitCode
+        : exitCode == 128 + 24;
+
     /// <summary>Kills the process for <paramref name="reason"/>, unless it is already being killed. Any thread.</summary>
     internal void Kill(WorkerExitReason reason) => KillFor((int)reason);
 
@@ -155,6 +198,8 @@ internal sealed partial class WorkerProcess : IDisposable
         int killReason = Volatile.Read(ref _killReason);
         WorkerExitReason reason = starting ? WorkerExitReason.StartFailed
             : killReason >= 0 ? (WorkerExitReason)killReason
+            : exitCode is { } ended && EndedForCpuTime(ended) ? WorkerExitReason.CpuLimit
+            : OperatingSystem.IsWindows() && _job is not null && _job.ReachedMemoryLimit() ? WorkerExitReason.MemoryLimit
             : exitCode is { } status && WasKilledFromOutside(status) ? WorkerExitReason.Killed
             : WorkerExitReason.Crashed;
         if (killReason != DisposingReason) ExtismTelemetry.WorkerRestarted(_poolName, reason);
@@ -164,6 +209,7 @@ internal sealed partial class WorkerProcess : IDisposable
             WorkerExitReason.MemoryLimit => "was killed because its memory passed MaxWorkerMemoryBytes",
             WorkerExitReason.Killed => "was killed from outside the pool",
             WorkerExitReason.StartFailed => "failed to start or create the plug-in",
+            WorkerExitReason.CpuLimit => "was ended by the OS because the call used more CPU time than MaxWorkerCpuTime",
             _ => "crashed",
         };
         string code = exitCode is null ? "unknown" : OperatingSystem.IsWindows() || exitCode <= 128 ? $"{exitCode}" : $"{exitCode} (signal {exitCode - 128})";
@@ -213,6 +259,7 @@ internal sealed partial class WorkerProcess : IDisposable
         CloseQuietly(_process.StandardInput.BaseStream);
         CloseQuietly(_process.StandardOutput.BaseStream);
         _cancelPipe.Dispose();
+        if (OperatingSystem.IsWindows()) _job?.Dispose(); // after the reap: closing the job kills what is in it
         _process.Dispose();
     }
 
@@ -264,3 +311,6 @@ internal sealed partial class WorkerProcess : IDisposable
         }
     }
 }
+
+/// <summary>The OS-enforced limits a worker starts with (from <see cref="IsolatedPluginPoolOptions"/>).</summary>
+internal readonly record struct WorkerLimits(TimeSpan? CpuTime, long? MemoryBytes);

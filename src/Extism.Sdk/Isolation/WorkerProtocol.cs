@@ -14,7 +14,7 @@ namespace Extism.Sdk.Isolation;
 internal enum FrameType : byte
 {
     // host -> worker
-    /// <summary>u8 flags (1 = WASI), i64 manifest timeout ms (-1 none), bytes manifest JSON, i32 n, n × (string name, string namespace, bytes input types, bytes output types).</summary>
+    /// <summary>u8 flags (1 = WASI), i64 manifest timeout ms (-1 none), i64 fuel limit per call (-1 none), i64 CPU time per call in ms (-1 none), bytes manifest JSON, i32 n, n × (string name, string namespace, bytes input types, bytes output types).</summary>
     Create = 1,
     /// <summary>string export, then the input (rest of the payload).</summary>
     Call = 2,

@@ -50,7 +50,7 @@ public sealed class PluginDefinition
     /// </summary>
     public IsolatedHostFunction[] IsolatedFunctions { get; init; } = [];
 
-    /// <summary>WASI and fuel. Null: neither. Under <see cref="PluginRegistryOptions.ProcessIsolation"/> only WASI applies; a fuel limit is refused.</summary>
+    /// <summary>WASI and fuel. Null: neither. Under <see cref="PluginRegistryOptions.ProcessIsolation"/> both apply in the key's workers (this fuel limit over the isolation settings' one).</summary>
     public PluginInitializationOptions? Options { get; init; }
 
     /// <summary>Most instances of this plug-in at once (worker processes under <see cref="PluginRegistryOptions.ProcessIsolation"/>); null takes <see cref="PluginRegistryOptions.MaxInstancesPerPlugin"/>.</summary>

@@ -8,11 +8,6 @@ namespace Extism.Sdk;
 // it is ready until it is evicted or invalidated; evicting the key ends its workers.
 public sealed partial class PluginRegistry
 {
-    // An export no plug-in is expected to have. Calling it starts a worker without running guest
-    // code: the worker creates the plug-in before it answers, so "function not found" proves that
-    // the plug-in loads there. (An IsolatedPluginPool API to start a worker would replace this.)
-    private const string StartCheckExport = "extism-registry:start-check";
-
     /// <summary>Process ids of the workers of <paramref name="key"/> (for tests and diagnostics); empty when it is not held or in-process.</summary>
     internal int[] WorkerIdsOf(string key)
     {
@@ -26,36 +21,29 @@ public sealed partial class PluginRegistry
         {
             throw new InvalidOperationException($"The PluginResolver gave '{module.Key}' in-process HostFunctions, which cannot run for a plug-in in a worker process (PluginRegistryOptions.ProcessIsolation is set); give PluginDefinition.IsolatedFunctions instead.");
         }
-        if (definition.Options?.FuelLimit is not null)
-        {
-            throw new NotSupportedException($"The PluginResolver gave '{module.Key}' a fuel limit; plug-ins in worker processes have none (PluginRegistryOptions.ProcessIsolation is set). Bound them with the manifest's timeout or IsolatedPluginPoolOptions.CallDeadline.");
-        }
         Manifest manifest = definition.Manifest ?? new Manifest(new ByteArrayWasmSource(definition.Wasm.ToArray(), name: null));
-        // The untrusted preset's manifest limits apply; its fuel limit cannot (workers have none).
-        if (_options.Untrusted) manifest = UntrustedDefaults.FillUnset(manifest);
-        await ReserveModuleAsync(module).ConfigureAwait(false);
-        var pool = new IsolatedPluginPool(manifest, definition.IsolatedFunctions, new IsolatedPluginPoolOptions
+        // Fuel: the definition's, else the isolation settings', else (untrusted) the preset's, as in process.
+        long? fuel = definition.Options?.FuelLimit ?? isolation.FuelLimit;
+        if (_options.Untrusted)
         {
-            Name = isolation.Name ?? "registry",
-            MaxWorkers = module.ReservedWorkers,
-            CallDeadline = isolation.CallDeadline,
-            MaxWorkerMemoryBytes = isolation.MaxWorkerMemoryBytes,
-            WithWasi = isolation.WithWasi || definition.Options?.WithWasi == true,
-            WorkerPath = isolation.WorkerPath,
-            WorkerStartTimeout = isolation.WorkerStartTimeout,
-            CancelGracePeriod = isolation.CancelGracePeriod,
-        });
+            manifest = UntrustedDefaults.FillUnset(manifest);
+            fuel ??= UntrustedDefaults.FuelLimit;
+        }
+        await ReserveModuleAsync(module).ConfigureAwait(false);
+        IsolatedPluginPoolOptions poolOptions = isolation.Copy();
+        poolOptions.Name ??= "registry";
+        poolOptions.MaxWorkers = module.ReservedWorkers;
+        poolOptions.FuelLimit = fuel;
+        poolOptions.WithWasi |= definition.Options?.WithWasi == true;
+        var pool = new IsolatedPluginPool(manifest, definition.IsolatedFunctions, poolOptions);
         try
         {
             await _compilations.WaitAsync(_disposing.Token).ConfigureAwait(false);
             started = Stopwatch.GetTimestamp(); // the worker's start and compilation, not the waits before it
             try
             {
-                await pool.CallAsync(StartCheckExport, ReadOnlyMemory<byte>.Empty, _disposing.Token).ConfigureAwait(false);
-            }
-            catch (ExtismException e) when (e.Kind == ExtismErrorKind.FunctionNotFound)
-            {
-                // The expected answer: the worker is up with the plug-in loaded.
+                // Ready means the plug-in loads: the worker creates it before it reports ready.
+                await pool.PrewarmAsync(1, _disposing.Token).ConfigureAwait(false);
             }
             finally
             {

@@ -99,8 +99,10 @@ public sealed class PluginRegistryOptions
     /// worker slots as live instances (<see cref="MaxLiveInstances"/> then bounds the worker
     /// processes) and <see cref="PluginDefinition.InstanceMemoryEstimate"/> per slot; eviction
     /// and <see cref="PluginRegistry.Invalidate"/> end a key's workers once its calls are done.
-    /// Host functions come from <see cref="PluginDefinition.IsolatedFunctions"/>; there is no fuel
-    /// limit and no lease (<see cref="PluginRegistry.RentAsync"/> throws <see cref="NotSupportedException"/>).
+    /// Host functions come from <see cref="PluginDefinition.IsolatedFunctions"/>. A definition's
+    /// <see cref="PluginInitializationOptions.FuelLimit"/> applies in its workers (else
+    /// <see cref="IsolatedPluginPoolOptions.FuelLimit"/>, else the untrusted preset's); there is no
+    /// lease (<see cref="PluginRegistry.RentAsync"/> throws <see cref="NotSupportedException"/>).
     /// <see cref="IsolatedPluginPoolOptions.MaxWorkers"/> is not used. Null (the default): in-process.
     /// </summary>
     public IsolatedPluginPoolOptions? ProcessIsolation { get; set; }
@@ -137,16 +139,9 @@ public sealed class PluginRegistryOptions
         {
             if (isolation.CallDeadline is { } deadline && deadline <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ProcessIsolation), deadline, "PluginRegistryOptions.ProcessIsolation.CallDeadline must be positive (null for none).");
             if (isolation.MaxWorkerMemoryBytes is <= 0) throw new ArgumentOutOfRangeException(nameof(ProcessIsolation), isolation.MaxWorkerMemoryBytes, "PluginRegistryOptions.ProcessIsolation.MaxWorkerMemoryBytes must be positive (null for none).");
-            copy.ProcessIsolation = new IsolatedPluginPoolOptions
-            {
-                Name = isolation.Name,
-                CallDeadline = isolation.CallDeadline,
-                MaxWorkerMemoryBytes = isolation.MaxWorkerMemoryBytes,
-                WithWasi = isolation.WithWasi,
-                WorkerPath = isolation.WorkerPath,
-                WorkerStartTimeout = isolation.WorkerStartTimeout,
-                CancelGracePeriod = isolation.CancelGracePeriod,
-            };
+            if (isolation.MaxWorkerCpuTime is { } cpu && cpu <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ProcessIsolation), cpu, "PluginRegistryOptions.ProcessIsolation.MaxWorkerCpuTime must be positive (null for none).");
+            if (isolation.FuelLimit is <= 0) throw new ArgumentOutOfRangeException(nameof(ProcessIsolation), isolation.FuelLimit, "PluginRegistryOptions.ProcessIsolation.FuelLimit must be positive (null for none).");
+            copy.ProcessIsolation = isolation.Copy();
         }
         return copy;
     }

@@ -33,6 +33,7 @@ public class IsolatedHostingTests
             ["Extism:Plugins:iso:Worker:MaxWorkers"] = "3",
             ["Extism:Plugins:iso:Worker:CallDeadline"] = "00:00:20",
             ["Extism:Plugins:iso:Worker:MaxWorkerMemory"] = "512MiB",
+            ["Extism:Plugins:iso:Worker:MaxWorkerCpuTime"] = "00:00:30",
             ["Extism:Plugins:iso:Worker:WorkerStartTimeout"] = "20000",
             ["Extism:Plugins:iso:Worker:CancelGracePeriod"] = "00:00:01",
             ["Extism:Plugins:iso:Worker:Prewarm"] = "2",
@@ -42,6 +43,7 @@ public class IsolatedHostingTests
         Assert.Equal(3, options.Worker.MaxWorkers);
         Assert.Equal(TimeSpan.FromSeconds(20), options.Worker.CallDeadline);
         Assert.Equal(512L << 20, options.Worker.MaxWorkerMemoryBytes);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.Worker.MaxWorkerCpuTime);
         Assert.Equal(TimeSpan.FromSeconds(20), options.Worker.WorkerStartTimeout);
         Assert.Equal(TimeSpan.FromSeconds(1), options.Worker.CancelGracePeriod);
         Assert.Equal(2, options.Prewarm);
@@ -60,7 +62,7 @@ public class IsolatedHostingTests
     }
 
     [Fact]
-    public async Task UntrustedAppliesTheManifestPresetAndNoFuel()
+    public async Task UntrustedAppliesTheManifestPresetAndItsFuel()
     {
         using IHost host = Build(new()
         {
@@ -72,8 +74,42 @@ public class IsolatedHostingTests
         ExtismPluginOptions options = host.Services.GetRequiredService<IOptionsMonitor<ExtismPluginOptions>>().Get("iso");
         Assert.Equal(Manifest.Untrusted().Timeout, options.Manifest!.Timeout);
         Assert.Equal(Manifest.Untrusted().MemoryOptions!.MaxPages, options.Manifest.MemoryOptions!.MaxPages);
-        Assert.Null(options.FuelLimit); // workers have none; the preset's is not taken
+        Assert.Equal(PluginInitializationOptions.Untrusted().FuelLimit, options.FuelLimit); // applied in the workers
         Assert.Contains("\"count\":3", host.Services.GetRequiredKeyedService<ExtismIsolatedPlugin>("iso").Call("count_vowels", "aei"));
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task FuelLimitAppliesPerCallInTheWorkers()
+    {
+        using IHost host = Build(new()
+        {
+            ["Extism:Plugins:iso:Wasm:0:Path"] = TestWasm.PathOf("outcomes"),
+            ["Extism:Plugins:iso:FuelLimit"] = "1000000",
+            ["Extism:Plugins:iso:Worker:MaxWorkers"] = "1",
+        });
+        await host.StartAsync();
+        ExtismIsolatedPlugin plugin = host.Services.GetRequiredKeyedService<ExtismIsolatedPlugin>("iso");
+        Assert.Throws<ExtismFuelExhaustedException>(() => plugin.Call("busy", BitConverter.GetBytes(50_000_000UL)));
+        Assert.Equal("done"u8.ToArray(), plugin.Call("busy", BitConverter.GetBytes(1000UL)));
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task MaxWorkerCpuTimeReachesTheWorkers()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("the CPU limit is enforced through RLIMIT_CPU on Linux; Windows' job object is not run here");
+        using IHost host = Build(new()
+        {
+            ["Extism:Plugins:iso:Wasm:0:Path"] = TestWasm.PathOf("outcomes"),
+            ["Extism:Plugins:iso:Worker:MaxWorkers"] = "1",
+            ["Extism:Plugins:iso:Worker:MaxWorkerCpuTime"] = "1000",
+            ["Extism:Plugins:iso:Worker:CallDeadline"] = "00:00:15", // only so that a failure does not hang
+        });
+        await host.StartAsync();
+        ExtismIsolatedPlugin plugin = host.Services.GetRequiredKeyedService<ExtismIsolatedPlugin>("iso");
+        var death = Assert.Throws<ExtismWorkerException>(() => plugin.Call("spin", ReadOnlySpan<byte>.Empty));
+        Assert.Equal(WorkerExitReason.CpuLimit, death.Reason);
         await host.StopAsync();
     }
 
@@ -83,22 +119,22 @@ public class IsolatedHostingTests
         using IHost host = Build(new()
         {
             ["Extism:Plugins:iso:Wasm:0:Path"] = TestWasm.PathOf("count_vowels"),
-            ["Extism:Plugins:iso:FuelLimit"] = "1000",
+            ["Extism:Plugins:iso:FuelLimit"] = "0",
             ["Extism:Plugins:iso:Pool:MaxSize"] = "4",
             ["Extism:Plugins:iso:Worker:MaxWorkers"] = "0",
             ["Extism:Plugins:iso:Worker:MaxWorkerMemory"] = "lots",
             ["Extism:Plugins:iso:Worker:CallDeadline"] = "-1",
+            ["Extism:Plugins:iso:Worker:MaxWorkerCpuTime"] = "0",
             ["Extism:Plugins:iso:Worker:WorkerPath"] = "no/such/worker",
             ["Extism:Plugins:iso:Worker:Prewarm"] = "3",
             ["Extism:Plugins:iso:Worker:MaxWorker"] = "2",
         });
         var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         string message = string.Join("\n", e.Failures);
-        foreach (string key in new[] { "FuelLimit", "Pool", "Worker:MaxWorkers", "Worker:MaxWorkerMemory", "Worker:CallDeadline", "Worker:WorkerPath", "Worker:Prewarm", "Worker:MaxWorker" })
+        foreach (string key in new[] { "FuelLimit", "Pool", "Worker:MaxWorkers", "Worker:MaxWorkerMemory", "Worker:CallDeadline", "Worker:MaxWorkerCpuTime", "Worker:WorkerPath", "Worker:Prewarm", "Worker:MaxWorker" })
         {
             Assert.Contains("Extism:Plugins:iso:" + key + ":", message);
         }
-        Assert.Contains("no fuel limit", message);
         Assert.Contains("unknown setting", message);
     }
 
@@ -125,11 +161,12 @@ public class IsolatedHostingTests
         {
             o.Manifest = new Manifest(new PathWasmSource(TestWasm.PathOf("count_vowels")));
             o.FuelLimit = 10;
+            o.Worker.FuelLimit = 20;
             o.Worker.MaxWorkerMemoryBytes = 0;
         });
         using IHost host = builder.Build();
         var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
-        Assert.Contains("ExtismPluginOptions.FuelLimit", e.Message);
+        Assert.Contains("ExtismPluginOptions.Worker.FuelLimit: set either it or 'ExtismPluginOptions.FuelLimit', not both", e.Message);
         Assert.Contains("ExtismPluginOptions.Worker.MaxWorkerMemoryBytes", e.Message);
     }
 

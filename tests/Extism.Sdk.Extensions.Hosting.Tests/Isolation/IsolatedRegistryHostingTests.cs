@@ -30,6 +30,8 @@ public class IsolatedRegistryHostingTests
             ["Extism:Registry:MaxInstancesPerPlugin"] = "1",
             ["Extism:Registry:ProcessIsolation:CallDeadline"] = "00:00:10",
             ["Extism:Registry:ProcessIsolation:MaxWorkerMemory"] = "1GiB",
+            ["Extism:Registry:ProcessIsolation:FuelLimit"] = "100000000",
+            ["Extism:Registry:ProcessIsolation:MaxWorkerCpuTime"] = "00:00:05",
             ["Extism:Registry:ProcessIsolation:Name"] = "tenants",
         }))
         {
@@ -38,6 +40,8 @@ public class IsolatedRegistryHostingTests
             Assert.Equal(TimeSpan.FromSeconds(10), options.ProcessIsolation!.CallDeadline);
             Assert.Equal(1L << 30, options.ProcessIsolation.MaxWorkerMemoryBytes);
             Assert.Equal("tenants", options.ProcessIsolation.Name);
+            Assert.Equal(100_000_000, options.ProcessIsolation.FuelLimit);
+            Assert.Equal(TimeSpan.FromSeconds(5), options.ProcessIsolation.MaxWorkerCpuTime);
 
             var registry = host.Services.GetRequiredService<PluginRegistry>();
             Assert.Equal("tenant-a", await registry.CallAsync("tenant-a", "get", ""));
@@ -67,9 +71,11 @@ public class IsolatedRegistryHostingTests
         {
             ["Extism:Registry:ProcessIsolation:CallDeadlin"] = "5",
             ["Extism:Registry:ProcessIsolation:MaxWorkerMemory"] = "much",
+            ["Extism:Registry:ProcessIsolation:FuelLimit"] = "plenty",
         });
         var e = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
         Assert.Contains("Extism:Registry:ProcessIsolation:CallDeadlin: unknown setting", e.Message);
         Assert.Contains("Extism:Registry:ProcessIsolation:MaxWorkerMemory: 'much' is not a size", e.Message);
+        Assert.Contains("Extism:Registry:ProcessIsolation:FuelLimit: 'plenty' is not a whole number", e.Message);
     }
 }
