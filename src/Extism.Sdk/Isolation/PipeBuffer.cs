@@ -4,10 +4,14 @@ using System.Runtime.InteropServices;
 namespace Extism.Sdk.Isolation;
 
 /// <summary>
-/// Linux only: asks for larger pipe buffers between the host and a worker. With the default
+/// Linux only: asks for a larger pipe buffer before the first large frame. With the default
 /// 64 KiB, a 1 MiB input or output crosses in 16 or more pieces, each a write that blocks until
 /// the other side has read, so both sides sleep and wake once per piece. With 1 MiB, the writer
-/// hands the whole frame to the kernel in one go. Pipe memory is only used while data sits in it.
+/// hands the whole frame to the kernel in one go. Only pipes that carry a large frame grow: the
+/// kernel counts a pipe's size against the user's pipe page budget
+/// (/proc/sys/fs/pipe-user-pages-soft, 64 MiB by default) whether or not data sits in it, and a
+/// user over that budget gets small buffers in every new pipe, so a pool of workers that only
+/// ever see small payloads must not spend it.
 /// </summary>
 internal static partial class PipeBuffer
 {
@@ -18,13 +22,19 @@ internal static partial class PipeBuffer
 
     /// <summary>
     /// Best effort: the kernel may refuse (a lower pipe-max-size, the user's pipe page limits),
-    /// and then the pipe keeps its size, which only costs speed.
+    /// and then the pipe keeps its size, which only costs speed. Streams that are not pipes
+    /// (or not on Linux) are left alone.
     /// </summary>
     internal static void TryGrow(Stream stream)
     {
-        if (!OperatingSystem.IsLinux() || stream is not PipeStream pipe) return;
-        int fd = (int)pipe.SafePipeHandle.DangerousGetHandle();
-        _ = SetPipeSize(fd, FSetPipeSize, Size);
+        if (!OperatingSystem.IsLinux()) return;
+        int fd = stream switch
+        {
+            PipeStream pipe => (int)pipe.SafePipeHandle.DangerousGetHandle(),
+            FileStream file => (int)file.SafeFileHandle.DangerousGetHandle(), // the worker's protocol output (a dup of fd 1)
+            _ => -1,
+        };
+        if (fd >= 0) _ = SetPipeSize(fd, FSetPipeSize, Size);
     }
 
     [LibraryImport("libc", EntryPoint = "fcntl")]

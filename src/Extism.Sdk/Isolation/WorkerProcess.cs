@@ -31,9 +31,6 @@ internal sealed partial class WorkerProcess : IDisposable
         _cancelPipe = cancelPipe;
         _poolName = poolName;
         Pid = process.Id;
-        // Large inputs and outputs cross in one piece instead of 64 KiB ones (Linux; best effort).
-        PipeBuffer.TryGrow(process.StandardOutput.BaseStream);
-        PipeBuffer.TryGrow(process.StandardInput.BaseStream);
         _channel = new FrameChannel(process.StandardOutput.BaseStream, process.StandardInput.BaseStream);
         _session = new WorkerCallSession(this);
         process.ErrorDataReceived += (_, line) =>

@@ -54,6 +54,7 @@ internal sealed class FrameChannel
     private readonly Stream _input;
     private readonly Stream _output;
     private readonly object _writeGate = new();
+    private bool _outputGrown; // under _writeGate
     // Bytes read from the stream: [_readStart, _readEnd) are not consumed yet.
     private byte[] _readBuffer = new byte[64 * 1024];
     private int _readStart;
@@ -118,6 +119,12 @@ internal sealed class FrameChannel
         BinaryPrimitives.WriteUInt32LittleEndian(header[5..], id);
         lock (_writeGate)
         {
+            if (!_outputGrown)
+            {
+                // The first large frame on this pipe: from now on such frames cross in one piece (PipeBuffer).
+                _outputGrown = true;
+                PipeBuffer.TryGrow(_output);
+            }
             _output.Write(header);
             if (!first.IsEmpty) _output.Write(first);
             _output.Write(tail);
