@@ -31,11 +31,12 @@ install_missing() { # packages...
   DEBIAN_FRONTEND=noninteractive "${APT[@]}" install --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-publish() { # rid
-  local out="$ROOT/artifacts/emulated/$1"
+publish() { # rid [test project, default Extism.Sdk.Tests]
+  local project="${2:-Extism.Sdk.Tests}"
+  local out="$ROOT/artifacts/emulated/$1"; [ "$project" = Extism.Sdk.Tests ] || out="$out-$project"
   rm -rf "$out"
   # net10.0 only: the NuGet copy serves the linux-arm64 runtime pack for .NET 9 and 10, not 8.
-  dotnet publish tests/Extism.Sdk.Tests -c Release -r "$1" --self-contained -f net10.0 -o "$out" -nologo -v q \
+  dotnet publish "tests/$project" -c Release -r "$1" --self-contained -f net10.0 -o "$out" -nologo -v q \
     && echo "$out"
 }
 
@@ -85,6 +86,14 @@ run_win() {
     done
     record_part win-x64 "$ns" "$part" "$log" "$code" "SuspendThread failed|Internal CLR" || r=1
   done
+  # Isolated plug-ins (issue 21): Extism.Sdk.Isolation.Tests whole, its self-contained worker
+  # (Extism.Sdk.Worker.exe) published beside it, so worker processes, their pipes, job objects and
+  # the libextism crashes contained in them run on Windows too.
+  local iso; iso="$(publish win-x64 Extism.Sdk.Isolation.Tests | tail -n 1)" && [ -f "$iso/Extism.Sdk.Isolation.Tests.exe" ] || { record_part win-x64 Isolation /dev/null /dev/null 1 x; return 1; }
+  cp "$out/bcryptprimitives.dll" "$iso/"
+  part="$RESULTS/emulated-win-x64-Isolation.trx"; log="$ROOT/artifacts/emulated/win-x64-Isolation.log"; rm -f "$part"
+  (cd "$iso" && DOTNET_EnableWriteXorExecute=0 timeout 900 /usr/lib/wine/wine64 Extism.Sdk.Isolation.Tests.exe -noColor -result-trx "$part") >"$log" 2>&1
+  record_part win-x64 Isolation "$part" "$log" "$?" "SuspendThread failed|Internal CLR" || r=1
   return $r
 }
 

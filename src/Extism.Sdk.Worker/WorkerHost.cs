@@ -20,12 +20,14 @@ internal sealed class WorkerHost
 
     private readonly FrameChannel _channel;
     private readonly PayloadWriter _result = new();
+    private readonly PayloadWriter _resultHead = new();
     private readonly PayloadWriter _host = new();
     private readonly PayloadWriter _blocks = new();
     private readonly PayloadWriter _reply = new();
     private readonly object _gate = new();
     private uint _currentCall;
     private uint _cancelRequested;
+    private bool _resultSent;
     private CancellationTokenSource? _callCancellation;
     private Plugin? _plugin;
     private long _cpuAllowanceMs = -1;
@@ -174,10 +176,21 @@ internal sealed class WorkerHost
             if (_cancelRequested == id) cancellation.Cancel();
         }
         PayloadWriter result = _result.Clear();
+<<<<<<< HEAD
         if (_cpuAllowanceMs > 0) CpuLimit.Arm(_cpuAllowanceMs);
+=======
+        _resultSent = false;
+>>>>>>> h21f
         try
         {
-            _plugin!.Call(export, input, result, static (output, writer) => writer.U8(0).Raw(output), cancellation.Token);
+            // The output goes to the pipe straight from the plug-in's memory (valid only in this
+            // callback): no copy into a payload first, which for 1 MiB costs more than the write.
+            _plugin!.Call(export, input, this, static (output, host) =>
+            {
+                host._resultSent = true; // before the write: whatever happens after it, no second Result follows
+                host._channel.Write(FrameType.Result, host._currentCall, host._resultHead.Clear().U8(0), output);
+                return 0;
+            }, cancellation.Token);
         }
         catch (OperationCanceledException)
         {
@@ -201,7 +214,7 @@ internal sealed class WorkerHost
             }
             cancellation.Dispose();
         }
-        _channel.Write(FrameType.Result, id, result);
+        if (!_resultSent) _channel.Write(FrameType.Result, id, result);
     }
 
     /// <summary>A host function of the plug-in: forwards the call to the host and serves its memory operations until it answers.</summary>

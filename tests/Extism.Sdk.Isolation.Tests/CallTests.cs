@@ -33,6 +33,23 @@ public class CallTests
     }
 
     [Fact]
+    public void SizesAroundTheJoinLimitKeepTheFramesInStep()
+    {
+        // Frames up to 64 KiB are written joined, larger ones in pieces (header, then payload),
+        // and the worker writes a call's output from the plug-in's memory: each size must come
+        // back whole, and the small call after it must still find the next frame where it starts.
+        using IsolatedPluginPool pool = TestPlugins.Pool("echo");
+        var random = new Random(64);
+        foreach (int size in new[] { 64 * 1024 - 20, 64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1, 3 * 1024 * 1024 + 7 })
+        {
+            byte[] input = new byte[size];
+            random.NextBytes(input);
+            Assert.Equal(input, pool.Call("echo", input));
+            Assert.Equal([1, 2, 3], pool.Call("echo", new byte[] { 1, 2, 3 }));
+        }
+    }
+
+    [Fact]
     public void StringsAndJsonAreConverted()
     {
         using IsolatedPluginPool pool = TestPlugins.Pool("count_vowels");

@@ -54,6 +54,7 @@ internal sealed class FrameChannel
     private readonly Stream _input;
     private readonly Stream _output;
     private readonly object _writeGate = new();
+    private bool _outputGrown; // under _writeGate
     // Bytes read from the stream: [_readStart, _readEnd) are not consumed yet.
     private byte[] _readBuffer = new byte[64 * 1024];
     private int _readStart;
@@ -65,8 +66,17 @@ internal sealed class FrameChannel
         _output = output;
     }
 
+    // Up to this size a frame is joined into one buffer and written with one system call; above
+    // it, copying the payload costs more than a second write for the header.
+    private const int JoinLimit = 64 * 1024;
+
     internal void Write(FrameType type, uint id, ReadOnlySpan<byte> payload)
     {
+        if (payload.Length > JoinLimit)
+        {
+            Write(type, id, ReadOnlySpan<byte>.Empty, payload);
+            return;
+        }
         byte[] frame = ArrayPool<byte>.Shared.Rent(HeaderSize + payload.Length);
         try
         {
@@ -89,10 +99,11 @@ internal sealed class FrameChannel
     internal void Write(FrameType type, uint id, PayloadWriter payload) => Write(type, id, payload.WrittenSpan);
 
     /// <summary>One frame whose payload is <paramref name="head"/> followed by <paramref name="tail"/> (a call's input), written without joining them first.</summary>
-    internal void Write(FrameType type, uint id, PayloadWriter head, ReadOnlySpan<byte> tail)
+    internal void Write(FrameType type, uint id, PayloadWriter head, ReadOnlySpan<byte> tail) => Write(type, id, head.WrittenSpan, tail);
+
+    private void Write(FrameType type, uint id, ReadOnlySpan<byte> first, ReadOnlySpan<byte> tail)
     {
-        ReadOnlySpan<byte> first = head.WrittenSpan;
-        if (first.Length + tail.Length <= 64 * 1024)
+        if (first.Length + tail.Length <= JoinLimit)
         {
             // Small: one write (one system call) beats saving a copy.
             byte[] joined = ArrayPool<byte>.Shared.Rent(first.Length + tail.Length);
@@ -108,8 +119,14 @@ internal sealed class FrameChannel
         BinaryPrimitives.WriteUInt32LittleEndian(header[5..], id);
         lock (_writeGate)
         {
+            if (!_outputGrown)
+            {
+                // The first large frame on this pipe: from now on such frames cross in one piece (PipeBuffer).
+                _outputGrown = true;
+                PipeBuffer.TryGrow(_output);
+            }
             _output.Write(header);
-            _output.Write(first);
+            if (!first.IsEmpty) _output.Write(first);
             _output.Write(tail);
             _output.Flush();
         }
