@@ -176,11 +176,8 @@ internal sealed class WorkerHost
             if (_cancelRequested == id) cancellation.Cancel();
         }
         PayloadWriter result = _result.Clear();
-<<<<<<< HEAD
-        if (_cpuAllowanceMs > 0) CpuLimit.Arm(_cpuAllowanceMs);
-=======
         _resultSent = false;
->>>>>>> h21f
+        if (_cpuAllowanceMs > 0) CpuLimit.Arm(_cpuAllowanceMs);
         try
         {
             // The output goes to the pipe straight from the plug-in's memory (valid only in this
