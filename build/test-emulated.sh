@@ -91,9 +91,27 @@ run_win() {
   # the libextism crashes contained in them run on Windows too.
   local iso; iso="$(publish win-x64 Extism.Sdk.Isolation.Tests | tail -n 1)" && [ -f "$iso/Extism.Sdk.Isolation.Tests.exe" ] || { record_part win-x64 Isolation /dev/null /dev/null 1 x; return 1; }
   cp "$out/bcryptprimitives.dll" "$iso/"
-  part="$RESULTS/emulated-win-x64-Isolation.trx"; log="$ROOT/artifacts/emulated/win-x64-Isolation.log"; rm -f "$part"
-  (cd "$iso" && DOTNET_EnableWriteXorExecute=0 timeout 900 /usr/lib/wine/wine64 Extism.Sdk.Isolation.Tests.exe -noColor -result-trx "$part") >"$log" 2>&1
-  record_part win-x64 Isolation "$part" "$log" "$?" "SuspendThread failed|Internal CLR" || r=1
+  # One process per test class. FaultTests and LimitTests run one process per test: under Wine 8
+  # their whole class hung (FaultTests.AWorkerKilledFromOutsideMidCallIsReportedAndReplaced never
+  # saw its killed worker's end, 27 s to the 150 s timeout) while every test of them passed alone
+  # and in the pairs tried; the cause was not found, and Windows itself was not available to tell
+  # whether it is Wine's. Said here so that it is not forgotten: see docs/guides/isolation.md.
+  local cls m unit
+  for cls in CallTests HostFunctionTests LeakTests OrphanTests PrewarmTests RegistryIsolationTests TenantIsolationTests FaultTests LimitTests; do
+    local units=("$cls")
+    # Their tests by name (a renamed test fails here as "no results", so this list cannot rot silently).
+    [ "$cls" = FaultTests ] && units=(FaultTests.{ALibextismCrashCostsOneWorkerAndTheNextCallWorks,AWorkerKilledFromOutsideMidCallIsReportedAndReplaced,AnIdleWorkerKilledFromOutsideIsReplacedWithoutFailingACall,ACallPastItsDeadlineKillsTheWorker,AWorkerOverItsMemoryLimitIsKilled,ACancelledCallStopsAndTheWorkerStays,DisposeLeavesNoWorkerProcessBehind,AWorkerThatCannotStartIsReported})
+    [ "$cls" = LimitTests ] && units=(LimitTests.{FuelIsPerCallAndRunningOutKeepsTheWorker,ANonPositiveFuelLimitIsRefused,ACallPastMaxWorkerCpuTimeIsEndedByTheOs,TheCpuLimitIsPerCallNotPerWorker,ANonPositiveCpuTimeIsRefused})
+    for unit in "${units[@]}"; do
+      part="$RESULTS/emulated-win-x64-Isolation-$unit.trx"; log="$ROOT/artifacts/emulated/win-x64-Isolation-$unit.log"; rm -f "$part"
+      local sel=(-class "Extism.Sdk.Isolation.Tests.$unit"); [[ "$unit" == *.* ]] && sel=(-method "Extism.Sdk.Isolation.Tests.$unit")
+      (cd "$iso" && DOTNET_EnableWriteXorExecute=0 timeout 300 /usr/lib/wine/wine64 Extism.Sdk.Isolation.Tests.exe -noColor "${sel[@]}" -result-trx "$part") >"$log" 2>&1
+      local code=$?
+      # A name that matches nothing runs no test and still writes a TRX: count that as no results.
+      grep -qE "Total: 0\b" "$log" && { echo "win-x64 Isolation.$unit: no test matched"; rm -f "$part"; }
+      record_part win-x64 "Isolation.$unit" "$part" "$log" "$code" "SuspendThread failed|Internal CLR" || r=1
+    done
+  done
   return $r
 }
 
