@@ -7,17 +7,24 @@ internal static class TestWasm
 {
     internal static string PathOf(string name) => Path.Combine(AppContext.BaseDirectory, "plugins", name + ".wasm");
 
+    /// <summary>WebAssembly text storing <paramref name="text"/> (ASCII) byte by byte at <c>$p</c>: the body of an export that outputs it.</summary>
+    internal static string StoreAscii(string text)
+    {
+        var body = new StringBuilder();
+        for (int i = 0; i < text.Length; i++)
+        {
+            body.Append($"    (call $store_u8 (i64.add (local.get $p) (i64.const {i})) (i32.const {(int)text[i]}))\n");
+        }
+        return body.ToString();
+    }
+
     /// <summary>
     /// WebAssembly text (libextism compiles text as well as binary) of a plug-in whose
     /// <paramref name="export"/> outputs <paramref name="answer"/> (ASCII), whatever the input.
     /// </summary>
     internal static string Answering(string answer, string export = "count_vowels")
     {
-        var body = new StringBuilder();
-        for (int i = 0; i < answer.Length; i++)
-        {
-            body.Append($"    (call $store_u8 (i64.add (local.get $p) (i64.const {i})) (i32.const {(int)answer[i]}))\n");
-        }
+        string body = StoreAscii(answer);
         return $$"""
             (module
               (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))

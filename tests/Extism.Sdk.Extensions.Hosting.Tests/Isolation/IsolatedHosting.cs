@@ -49,11 +49,7 @@ public sealed class IsolatedHosting
     /// </summary>
     internal static string Answering(string answer)
     {
-        var body = new StringBuilder();
-        for (int i = 0; i < answer.Length; i++)
-        {
-            body.Append($"    (call $store_u8 (i64.add (local.get $p) (i64.const {i})) (i32.const {(int)answer[i]}))\n");
-        }
+        string body = TestWasm.StoreAscii(answer);
         return $$"""
             (module
               (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
