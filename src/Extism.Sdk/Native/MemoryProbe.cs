@@ -157,6 +157,9 @@ internal static unsafe partial class MemoryProbe
     private static delegate* unmanaged<int, void*, nuint, nint> s_write;
     private static delegate* unmanaged<int, void*, nuint, nint> s_read;
 
+    // How often the pipe probe asks about one page before taking "unreadable" for an answer.
+    private const int PipeAttempts = 3;
+
     private static bool OpenPipe()
     {
         if (s_readFd >= 0) return true;
@@ -185,7 +188,17 @@ internal static unsafe partial class MemoryProbe
         {
             for (nuint i = 0; i < pages; i++)
             {
-                if (s_write(s_writeFd, (void*)(first + i * s_pageSize), 1) != 1) return i;
+                // A refused page is asked again before it counts as unreadable: qemu-user (10.0, the
+                // linux-arm64 CI run) answered EFAULT for readable pages while other threads mapped
+                // memory, and the SDK then refused a good output as outside the plug-in's memory. A
+                // page that really is unreadable is refused every time, so asking again accepts
+                // nothing that the first answer would have rejected rightly.
+                nint written = 0;
+                for (int attempt = 0; attempt < PipeAttempts && written != 1; attempt++)
+                {
+                    written = s_write(s_writeFd, (void*)(first + i * s_pageSize), 1);
+                }
+                if (written != 1) return i;
                 if (s_read(s_readFd, &sink, 1) != 1) return i;
             }
         }
