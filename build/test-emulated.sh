@@ -97,7 +97,7 @@ run_win() {
   # and in the pairs tried; the cause was not found, and Windows itself was not available to tell
   # whether it is Wine's. Said here so that it is not forgotten: see docs/guides/isolation.md.
   local cls m unit
-  for cls in CallTests HostFunctionTests LeakTests OrphanTests PrewarmTests RegistryIsolationTests TenantIsolationTests FaultTests LimitTests; do
+  for cls in CallTests HostFunctionTests LeakTests OrphanTests PipeBufferTests PrewarmTests RegistryIsolationTests TenantIsolationTests FaultTests LimitTests; do
     local units=("$cls")
     # Their tests by name (a renamed test fails here as "no results", so this list cannot rot silently).
     [ "$cls" = FaultTests ] && units=(FaultTests.{ALibextismCrashCostsOneWorkerAndTheNextCallWorks,AWorkerKilledFromOutsideMidCallIsReportedAndReplaced,AnIdleWorkerKilledFromOutsideIsReplacedWithoutFailingACall,ACallPastItsDeadlineKillsTheWorker,AWorkerOverItsMemoryLimitIsKilled,ACancelledCallStopsAndTheWorkerStays,DisposeLeavesNoWorkerProcessBehind,AWorkerThatCannotStartIsReported})
