@@ -144,8 +144,11 @@ run_arm64() {
   [ -f "$out/Extism.Sdk.Tests" ] || return 1
   # The subset: the namespaces that passed in every run with qemu 10.0 on this 2-core machine
   # (none of run_win's settings, W^X on, no GC limit: Core took 47-67 s at 456 MB): Core
-  # (plug-in calls, manifest, WASI, HTTP, timeouts), Resilience (the failure matrix and the
-  # property tests), Diagnostics and the root namespace. Left out, and why:
+  # (plug-in calls, manifest, WASI, HTTP, timeouts), Diagnostics and the root namespace. Left out, and why:
+  # - Resilience: passed in 4 runs, then in a clean-clone .ci/run the failure matrix's
+  #   AssemblyScript ManifestTimeout CompiledInstance cell saw its normal call after the failures
+  #   time out: the cell's 20 ms manifest timeout also covers instantiating a fresh instance, which
+  #   under emulation can take longer. Its timing is sized for native speed.
   # - HostFunctions, Pool, Concurrency: under qemu, with other test threads running, the memory
   #   probe sometimes finds readable plug-in memory unreadable, and a good output or block is
   #   refused ("lies outside its memory"; seen in GuestMemoryTests.TheSteadyStateAsksTheOperating-
@@ -166,7 +169,7 @@ run_arm64() {
   # No ICU for arm64 is installed: invariant globalization (nothing in the subset depends on a culture).
   unset DOTNET_EnableWriteXorExecute DOTNET_gcConcurrent DOTNET_GCgen0size
   local ns part r=0 log code
-  for ns in Core Resilience Diagnostics Root; do
+  for ns in Core Diagnostics Root; do
     part="$RESULTS/emulated-linux-arm64-$ns.trx"
     log="$ROOT/artifacts/emulated/linux-arm64-$ns.log"
     rm -f "$part"
