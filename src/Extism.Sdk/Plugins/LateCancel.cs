@@ -84,15 +84,20 @@ internal struct LateCancel
     /// export ran, because the engine's epoch had moved on. libextism sets a new store's epoch
     /// deadline when the instance is made, and the call's own deadline only after instantiating,
     /// so any interruption on the engine in between (a sibling's cancel or timeout, a late cancel
-    /// of this plug-in's) leaves the instance unable to instantiate, ever: with WASI the call
-    /// fails with "failed to initialize wasi runtime" (rc -1), measured on libextism 1.41.0.
-    /// Nothing of the export ran, so repeating the call on another fresh instance is safe.
+    /// of this plug-in's) leaves the instance unable to run any wasm, ever. The first wasm
+    /// libextism runs on the store reports it: with WASI the runtime's initializer ("failed to
+    /// initialize wasi runtime"), without it the kernel's error_set that clears the last error
+    /// before the input is copied ("unable to clear error message"), both rc -1, measured on
+    /// libextism 1.41.0. Nothing of the export ran, so repeating the call on another fresh
+    /// instance is safe.
     /// </summary>
     internal static bool IsInterruptedInstantiation(Exception failure) =>
         failure is ExtismException { Kind: ExtismErrorKind.Unknown, ReturnCode: -1 } e && IsInterruptText(e.Message);
 
-    /// <summary>libextism's texts for an instantiation that an interrupt broke.</summary>
+    /// <summary>libextism's texts for a call that an interrupt broke before its export ran.</summary>
     internal static bool IsInterruptText(string? message) =>
         message is not null &&
-        (message.StartsWith("failed to initialize wasi runtime", StringComparison.Ordinal) || message.Contains("wasm trap: interrupt", StringComparison.Ordinal));
+        (message.StartsWith("failed to initialize wasi runtime", StringComparison.Ordinal) ||
+         message.StartsWith("unable to clear error message", StringComparison.Ordinal) ||
+         message.Contains("wasm trap: interrupt", StringComparison.Ordinal));
 }

@@ -184,13 +184,16 @@ public sealed partial class PluginPool
                 {
                     DropInstance(entry);
                     ExtismTelemetry.InstanceRecycled(CallOutcome.ReasonName(e)); // the slot gets a fresh instance when used again
-                    if (e is not ExtismTimeoutException timeout || !WasInterruptedBySibling(entry.Generation!, plugin, started)) throw;
+                    // Plugin already repeated an instance's broken start once; a second interrupt
+                    // during that repeat lands here like any sibling's.
+                    bool brokenStart = LateCancel.IsInterruptedInstantiation(e);
+                    if (!(brokenStart || e is ExtismTimeoutException) || !WasInterruptedBySibling(entry.Generation!, plugin, started, brokenStart)) throw;
                     if (++interruptions > _maxRetries)
                     {
                         // Without the manifest timeout a repeated "timeout" is most likely the call's
                         // own deadline, so report it as that.
-                        if (!entry.Generation!.TimeoutKnown) throw;
-                        throw InterruptedBySiblings(functionName, interruptions, timeout);
+                        if (!brokenStart && !entry.Generation!.TimeoutKnown) throw;
+                        throw InterruptedBySiblings(functionName, interruptions, (ExtismException)e);
                     }
                     Interlocked.Increment(ref _repeatedCalls);
                 }
@@ -203,13 +206,16 @@ public sealed partial class PluginPool
     }
 
     /// <summary>
-    /// True when a timeout (libextism's code for every interruption) most likely did not come
-    /// from this call's own deadline. The call's own token cannot be the cause: Plugin reports
-    /// that as OperationCanceledException. Only instances sharing an engine can be hit by others.
+    /// True when a timeout (libextism's code for every interruption), or a start an interrupt
+    /// broke (<paramref name="brokenStart"/>), most likely did not come from this call's own
+    /// deadline. The call's own token cannot be the cause: Plugin reports that as
+    /// OperationCanceledException. Only instances sharing an engine can be hit by others.
     /// </summary>
-    private bool WasInterruptedBySibling(PoolGeneration generation, Plugin plugin, long started)
+    private bool WasInterruptedBySibling(PoolGeneration generation, Plugin plugin, long started, bool brokenStart)
     {
         if (_isolation == PluginPoolIsolation.EnginePerInstance || !plugin.FromCompiledPlugin || _draining) return false;
+        // The export never ran, so the call's own deadline had not started: someone else's interrupt.
+        if (brokenStart) return true;
         // Unknown manifest timeout (CompiledPlugin or factory source): assume a sibling, and let
         // MaxInterruptionRetries bound the cost if it really was this call's own deadline.
         // libextism starts a call's timer after our clock starts (it does not time instantiation
@@ -221,7 +227,7 @@ public sealed partial class PluginPool
         return LateCancel.MayBeAnotherInterruption(started, generation.TimeoutKnown, generation.Timeout);
     }
 
-    private static ExtismException InterruptedBySiblings(string functionName, int times, ExtismTimeoutException last) => new(
+    private static ExtismException InterruptedBySiblings(string functionName, int times, ExtismException last) => new(
         $"The call to '{functionName}' was interrupted {times} time(s) by other calls' cancellations or timeouts, not by its own: " +
         "instances of one CompiledPlugin share an engine, and libextism stops all of them together. " +
         "Raise PluginPoolOptions.MaxInterruptionRetries, or use PluginPoolIsolation.EnginePerInstance so that calls cannot interrupt each other.",

@@ -96,6 +96,30 @@ public class SiblingInterruptionTests(ITestOutputHelper output)
         Assert.True(pool.PeakCount <= 4);
     }
 
+    [Theory]
+    [InlineData(true)]  // the instance repeats the call itself, on a fresh instance of its own
+    [InlineData(false)] // the pool does, after replacing the instance
+    public void AnIdleInstanceMadeBeforeASiblingsCancel_AnswersItsFirstCall(bool recycleAfterFailure)
+    {
+        // What a retried call met in the Orleans tests: the pool handed it an instance made before
+        // a sibling's cancel interrupted the engine and never called since. libextism's first wasm
+        // on that store (no WASI: the kernel's error_set, at the call's start) fails with "unable
+        // to clear error message"; the export never ran, so the call must be repeated, not failed.
+        var options = new PluginInitializationOptions { WithWasi = false, RecycleAfterFailure = recycleAfterFailure };
+        using var compiled = new CompiledPlugin(TestPlugins.Manifest("outcomes"), [], options);
+        using var pool = new PluginPool(compiled, new PluginPoolOptions { MaxSize = 2 });
+        using PluginPool.Lease spinning = pool.Rent();
+        pool.Rent().Dispose(); // a second instance, made now, idle in the pool
+        using (var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100)))
+        {
+            Assert.ThrowsAny<OperationCanceledException>(() => spinning.Plugin.Call("spin", [], cts.Token));
+        }
+        // The spinning lease is still held, so this call can only get the idle instance.
+        Assert.Equal("done", Encoding.UTF8.GetString(pool.Call("busy", [])));
+        Assert.Equal(recycleAfterFailure ? 0 : 1, pool.RepeatedCalls);
+        Assert.Equal("done", Encoding.UTF8.GetString(pool.Call("busy", [])));
+    }
+
     [Fact]
     public void WithRepeatsTurnedOff_ACompiledPluginPoolPassesTheInterruptionOn()
     {

@@ -47,6 +47,22 @@ public class LateCancelTests
     }
 
     [Fact]
+    public void WithoutWasi_AnInstanceMadeBeforeASiblingsCancel_AnswersItsFirstCallAfterIt()
+    {
+        // Without WASI no guest code runs at instantiation: the first wasm libextism runs on the
+        // new store is the kernel's error_set, at the call's start, and the stale epoch deadline
+        // fails it with "unable to clear error message" (rc -1), before the export runs.
+        using var compiled = new CompiledPlugin(TestPlugins.Manifest("outcomes"), [], new PluginInitializationOptions { WithWasi = false });
+        using Plugin early = compiled.Instantiate();
+        using Plugin other = compiled.Instantiate();
+        CancelAnOutcomesSpin(other);
+
+        Assert.Equal("done"u8.ToArray(), early.Call("busy", []).ToArray());
+        Assert.Equal(1, early.StrayInterruptRepeats);
+        Assert.Equal("done"u8.ToArray(), early.Call("busy", []).ToArray());
+    }
+
+    [Fact]
     public void WithoutACancelOfItsOwn_ASiblingsInterruptionIsReportedNotRepeated()
     {
         using var s = new Siblings();
@@ -96,6 +112,16 @@ public class LateCancelTests
         int which = WaitHandle.WaitAny([op.SpinStarted.WaitHandle, ((IAsyncResult)spin).AsyncWaitHandle], TimeSpan.FromSeconds(30));
         if (which != 0) throw new InvalidOperationException("spin never started", spin.Exception);
         // A cancel libextism drops before the export runs is resent until the call ends.
+        Assert.True(plugin.Cancel());
+        Assert.ThrowsAny<OperationCanceledException>(() => spin.GetAwaiter().GetResult());
+    }
+
+    /// <summary>Runs outcomes.wasm's "spin" on <paramref name="plugin"/> and cancels it after it has run a little.</summary>
+    private static void CancelAnOutcomesSpin(Plugin plugin)
+    {
+        Task spin = Task.Factory.StartNew(() => plugin.Call("spin", []).ToArray(), TaskCreationOptions.LongRunning);
+        Thread.Sleep(100);
+        // Resent until the call ends, so a cancel that arrives before the export runs still lands.
         Assert.True(plugin.Cancel());
         Assert.ThrowsAny<OperationCanceledException>(() => spin.GetAwaiter().GetResult());
     }
